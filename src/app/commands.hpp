@@ -1,0 +1,18 @@
+// Schemas and entry points of the subcommands; one file each under src/app/.
+#pragma once
+
+#include "app/cli.hpp"
+#include "core/config.hpp"
+
+namespace rsdist::app {
+
+OptionSchema version_schema();
+int run_version(const Config& config, CommandIo& io);
+
+OptionSchema synth_schema();
+int run_synth(const Config& config, CommandIo& io);
+
+OptionSchema train_schema();
+int run_train(const Config& config, CommandIo& io);
+
+}  // namespace rsdist::app

@@ -1,0 +1,23 @@
+#include <ostream>
+
+#include "app/commands.hpp"
+#include "core/error.hpp"
+#include "ddp/backends.hpp"
+#include "train/train_options.hpp"
+
+namespace rsdist::app {
+
+OptionSchema train_schema() { return train::train_option_schema(); }
+
+int run_train(const Config& config, CommandIo& io) {
+  if (config.get_bool("print_config")) {
+    io.out << config.to_ini(/*show_origins=*/true);
+    return 0;
+  }
+  const std::string& backend = config.get_string("backend");
+  if (backend != "auto") ddp::require_backend(backend);
+  RSDIST_THROW("rsdist train: the training loop is not implemented yet (distributed runtime and "
+               "model issues); --print_config works");
+}
+
+}  // namespace rsdist::app

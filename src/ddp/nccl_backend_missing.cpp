@@ -1,0 +1,8 @@
+#include "ddp/backend_missing.hpp"
+#include "ddp/backends.hpp"
+
+namespace rsdist::ddp {
+
+std::string nccl_library_version() { RSDIST_BACKEND_MISSING("NCCL", "RSDIST_WITH_NCCL"); }
+
+}  // namespace rsdist::ddp
