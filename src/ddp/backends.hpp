@@ -28,3 +28,12 @@ std::vector<BackendStatus> backend_statuses();
 void require_backend(const std::string& name);
 
 }  // namespace rsdist::ddp
+
+namespace rsdist::ddp {
+
+// CUDA devices visible to this process (0 in builds without CUDA or on machines without a GPU).
+int cuda_device_count();
+// Makes `device` current for this process's CUDA work; throws in builds without CUDA.
+void bind_cuda_device(int device);
+
+}  // namespace rsdist::ddp

@@ -5,7 +5,9 @@
 // needs only MPI_THREAD_SERIALIZED and operations can never be reordered.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <future>
@@ -19,7 +21,13 @@ namespace rsdist::ddp {
 
 class CommWorker {
  public:
+  using TimeoutHandler = std::function<void(std::chrono::milliseconds waited)>;
+
+  // With a `timeout`, a watchdog thread calls `on_timeout` when one operation runs longer than that
+  // (a peer died or hangs): the handler typically logs and aborts the job, since a blocked
+  // collective cannot be cancelled.
   CommWorker();
+  CommWorker(std::chrono::milliseconds timeout, TimeoutHandler on_timeout);
   ~CommWorker();  // drains nothing: pending operations fail with "communicator shut down"
   CommWorker(const CommWorker&) = delete;
   CommWorker& operator=(const CommWorker&) = delete;
@@ -32,12 +40,19 @@ class CommWorker {
 
  private:
   void loop();
+  void watch();
 
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::packaged_task<void()>> queue_;
   bool stopping_ = false;
+  bool busy_ = false;
+  std::uint64_t operations_started_ = 0;
+  std::chrono::steady_clock::time_point started_at_;
+  std::chrono::milliseconds timeout_{0};
+  TimeoutHandler on_timeout_;
   std::thread thread_;
+  std::thread watchdog_;
 };
 
 }  // namespace rsdist::ddp

@@ -13,3 +13,22 @@ std::string cuda_runtime_version() {
 }
 
 }  // namespace rsdist::ddp
+
+namespace rsdist::ddp {
+
+int cuda_device_count() {
+  int count = 0;
+  // No driver or no device is not an error here: the job then runs on CPU.
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky error state
+    return 0;
+  }
+  return count;
+}
+
+void bind_cuda_device(int device) {
+  const cudaError_t rc = cudaSetDevice(device);
+  RSDIST_CHECK(rc == cudaSuccess, "cudaSetDevice({}) failed: {}", device, cudaGetErrorString(rc));
+}
+
+}  // namespace rsdist::ddp

@@ -6,3 +6,17 @@ namespace rsdist::ddp {
 std::string mpi_library_version() { RSDIST_BACKEND_MISSING("MPI", "RSDIST_WITH_MPI"); }
 
 }  // namespace rsdist::ddp
+
+#include <cstdlib>
+
+#include "ddp/mpi_session.hpp"
+
+namespace rsdist::ddp {
+
+std::unique_ptr<MpiSession> MpiSession::initialize() {
+  RSDIST_BACKEND_MISSING("MPI", "RSDIST_WITH_MPI");
+}
+
+void abort_job(int exit_code) { std::_Exit(exit_code); }
+
+}  // namespace rsdist::ddp

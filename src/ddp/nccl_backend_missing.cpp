@@ -6,3 +6,14 @@ namespace rsdist::ddp {
 std::string nccl_library_version() { RSDIST_BACKEND_MISSING("NCCL", "RSDIST_WITH_NCCL"); }
 
 }  // namespace rsdist::ddp
+
+#include "ddp/nccl_communicator.hpp"
+
+namespace rsdist::ddp {
+
+std::unique_ptr<Communicator> make_nccl_communicator(Communicator&, int,
+                                                     std::chrono::milliseconds) {
+  RSDIST_BACKEND_MISSING("NCCL", "RSDIST_WITH_NCCL");
+}
+
+}  // namespace rsdist::ddp

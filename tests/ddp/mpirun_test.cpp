@@ -1,0 +1,111 @@
+// The runtime under real mpirun: equivalence across world sizes, uneven data, failures.
+#include <gtest/gtest.h>
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "support/temp_dir.hpp"
+
+namespace {
+using rsdist::testing::read_file;
+using rsdist::testing::TempDir;
+
+struct JobResult {
+  int exit_code = -1;
+  double seconds = 0;
+  std::string output;
+};
+
+JobResult run_job(const TempDir& tmp, int np, const std::string& args) {
+  const std::string log = (tmp / ("job-" + std::to_string(np) + ".log")).string();
+  const std::string command = fmt::format(
+      "{} {} --oversubscribe -np {} {} {} > {} 2>&1", RSDIST_MPIEXEC,
+      ::geteuid() == 0 ? "--allow-run-as-root" : "", np, RSDIST_DRIVER, args, log);
+  const auto start = std::chrono::steady_clock::now();
+  const int status = std::system(command.c_str());
+  JobResult r;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.output = read_file(log);
+  return r;
+}
+
+std::vector<double> read_params(const std::filesystem::path& path) {
+  std::vector<double> values;
+  std::istringstream in(read_file(path));
+  for (std::string line; std::getline(in, line);) values.push_back(std::strtod(line.c_str(), nullptr));
+  return values;
+}
+
+// Whether any driver process started with `--tag tag` is still alive. The pattern brackets the
+// tag's first letter so that it does not match the shell running pgrep itself.
+bool processes_left(const std::string& tag) {
+  const std::string pattern = "--tag [" + tag.substr(0, 1) + "]" + tag.substr(1);
+  return std::system(("pgrep -f -- '" + pattern + "' > /dev/null").c_str()) == 0;
+}
+
+TEST(MpiRun, SameParametersUnderNp1Np2Np4) {
+  TempDir tmp;
+  std::vector<std::vector<double>> results;
+  for (int np : {1, 2, 4}) {
+    const auto out = tmp / ("params-" + std::to_string(np) + ".txt");
+    const auto r = run_job(tmp, np, "--out " + out.string() + " --samples 96 --global_batch 12 --epochs 2");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    results.push_back(read_params(out));
+  }
+  ASSERT_EQ(results[0].size(), 4u * 16 + 16 + 16 + 1);
+  for (std::size_t k = 1; k < results.size(); ++k) {
+    for (std::size_t i = 0; i < results[0].size(); ++i) {
+      EXPECT_NEAR(results[k][i], results[0][i], 1e-6) << "run " << k << " parameter " << i;
+    }
+  }
+}
+
+TEST(MpiRun, UnevenDataOnThreeRanksCompletesEveryEpoch) {
+  TempDir tmp;
+  const auto out = tmp / "params.txt";
+  const auto r = run_job(tmp, 3, "--out " + out.string() + " --samples 100 --global_batch 12 --epochs 3");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("trained 27 steps on 3 ranks (mpi)"), std::string::npos) << r.output;
+  EXPECT_EQ(read_params(out).size(), 97u);
+}
+
+TEST(MpiRun, ARankThatThrowsEndsTheJob) {
+  TempDir tmp;
+  const std::string tag = "throw-" + std::to_string(::getpid());
+  const auto r = run_job(tmp, 3, "--out " + (tmp / "p.txt").string() +
+                                     " --throw_rank 1 --fail_step 3 --tag " + tag);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_LT(r.seconds, 60.0);
+  EXPECT_NE(r.output.find("[rank 1] error: injected failure at step 3"), std::string::npos) << r.output;
+  EXPECT_FALSE(processes_left(tag));
+  EXPECT_FALSE(std::filesystem::exists(tmp / "p.txt"));
+}
+
+TEST(MpiRun, ARankKilledWithSigkillEndsTheJob) {
+  TempDir tmp;
+  const std::string tag = "kill-" + std::to_string(::getpid());
+  const auto r = run_job(tmp, 3, "--out " + (tmp / "p.txt").string() +
+                                     " --kill_rank 2 --fail_step 4 --tag " + tag);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_LT(r.seconds, 60.0);
+  EXPECT_FALSE(processes_left(tag));
+}
+
+TEST(MpiRun, ReplicasThatDifferStopWithTheDifferenceNamed) {
+  TempDir tmp;
+  const auto r = run_job(tmp, 2, "--out " + (tmp / "p.txt").string() + " --mismatch_rank 1");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("rank 1 does not match rank 0: entry 0 is 'tensor p0 Double [4, 17]' "
+                          "here but 'tensor p0 Double [4, 16]' on rank 0"),
+            std::string::npos)
+      << r.output;
+}
+
+}  // namespace
