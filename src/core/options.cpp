@@ -10,12 +10,8 @@ namespace rsdist {
 namespace po = boost::program_options;
 
 std::string format_number(double value) {
-  // Shortest text that reads back to the same double.
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::string text = fmt::format("{:.{}g}", value, precision);
-    if (std::stod(text) == value) return text;
-  }
-  return fmt::format("{:.17g}", value);
+  // {fmt} prints the shortest text that reads back to the same double ("10", "0.0001", "5e-05").
+  return fmt::format("{}", value);
 }
 
 std::string OptionSpec::type_name() const {

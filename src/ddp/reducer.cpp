@@ -16,7 +16,8 @@ std::string type_key(const at::Tensor& t) {
 Reducer::Reducer(std::vector<at::Tensor> parameters, Communicator& comm, ReducerOptions options)
     : parameters_(std::move(parameters)),
       comm_(comm),
-      find_unused_parameters_(options.find_unused_parameters) {
+      find_unused_parameters_(options.find_unused_parameters),
+      overlap_with_backward_(options.overlap_with_backward) {
   std::vector<ParameterInfo> infos;
   for (const auto& p : parameters_) {
     RSDIST_CHECK(p.defined() && p.requires_grad(), "the reducer got a parameter without gradient");
@@ -91,7 +92,7 @@ void Reducer::on_gradient(std::size_t parameter_index, const at::Tensor& grad) {
     used_[parameter_index] = 1;
     --s.pending;
   }
-  launch_ready_buckets();
+  if (overlap_with_backward_) launch_ready_buckets();
 }
 
 void Reducer::launch(std::size_t bucket_index) {

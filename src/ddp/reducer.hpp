@@ -33,6 +33,9 @@ struct ReducerOptions {
   // their .grad untouched. Costs one small collective (and, on CUDA, one small device-to-host
   // copy) per step; with false, unused parameters get a zero-averaged gradient instead.
   bool find_unused_parameters = true;
+  // false: buckets are launched only in finalize_backward(), after backward (the baseline the
+  // reducer benchmark compares against).
+  bool overlap_with_backward = true;
 };
 
 struct ReducerStepStats {
@@ -79,6 +82,7 @@ class Reducer {
   std::vector<unsigned> hook_handles_;
   std::vector<std::uint8_t> used_;          // per parameter: a gradient arrived this step
   bool find_unused_parameters_;
+  bool overlap_with_backward_;
   std::mutex mutex_;
   bool armed_ = false;
   std::size_t next_bucket_ = 0;

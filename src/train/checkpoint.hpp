@@ -1,0 +1,103 @@
+// Training checkpoints: what a run needs to continue bit for bit, written whole or not at all.
+//
+// On disk a checkpoint is a directory `<run>/checkpoints/epoch-NNNN/`:
+//   model.pt      parameters and buffers, name -> tensor
+//   optimizer.pt  optimizer state, name -> list of tensors
+//   state.pt      epoch, global step, sampler position, RNG states, free-form metadata
+//   config.ini    the resolved configuration
+//   metrics.json  metrics so far
+//   manifest.txt  written last: size and SHA-256 of every file above
+// The .pt files are PyTorch zip archives holding a plain pickled dict (no TorchScript type tags),
+// so `torch.load(path)` in Python opens each of them with its default weights_only=True.
+//
+// The directory is assembled under a hidden staging name next to its destination, flushed, and
+// renamed into place (core/staging.hpp), so a killed writer leaves at most a hidden leftover; a
+// directory named epoch-NNNN is complete when written. The manifest catches what happens to it
+// afterwards (a flipped byte, a truncated copy): read_checkpoint refuses such a checkpoint.
+//
+// Only one process may write a given checkpoint directory: in a distributed run that is rank 0
+// (the functions here do not know ranks; the trainer decides who calls them).
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rsdist::train {
+
+// Where the sampler continues: batch `next_batch` (0-based) of epoch `epoch`.
+struct SamplerPosition {
+  std::int64_t epoch = 0;
+  std::int64_t next_batch = 0;
+  bool operator==(const SamplerPosition&) const = default;
+};
+
+struct CheckpointState {
+  // Parameters and buffers by their module path ("encoder.layers.0.weight"). Saved detached, on
+  // the CPU and contiguous; loaded as CPU tensors with the saved dtype and shape.
+  std::map<std::string, at::Tensor> model;
+  // Optimizer state flattened to names, e.g. "state.<param>.exp_avg", "state.<param>.step".
+  std::map<std::string, std::vector<at::Tensor>> optimizer;
+  SamplerPosition sampler;
+  // Opaque generator states by stream name ("cpu", "cuda:0", "dropout", ...), byte for byte.
+  std::map<std::string, std::string> rng_states;
+  std::int64_t epoch = 0;        // epochs completed when the checkpoint was taken
+  std::int64_t global_step = 0;  // optimizer steps taken
+  std::string config_ini;        // the resolved configuration, INI text
+  std::string metrics_json;      // metrics so far, JSON text
+  std::map<std::string, std::int64_t> int_metadata;
+  std::map<std::string, std::string> string_metadata;
+};
+
+// "epoch-0003": the directory name of the checkpoint taken after `epoch` epochs.
+std::string checkpoint_name(std::int64_t epoch);
+
+// Test seam: called with the staging directory after the data files are written ("files") and
+// after the manifest is written ("manifest"), before the rename. Throwing from it abandons the
+// write; the tests also end the process in it to leave what a killed writer leaves.
+using CheckpointWriteHook =
+    std::function<void(const std::filesystem::path& staging, const std::string& stage)>;
+
+// Writes `checkpoints_dir/name` (creating `checkpoints_dir`) and returns its path. An existing
+// checkpoint of that name is replaced whole: after a resume from an earlier epoch the new run's
+// state is the one to keep.
+std::filesystem::path write_checkpoint(const std::filesystem::path& checkpoints_dir,
+                                       const std::string& name, const CheckpointState& state,
+                                       const CheckpointWriteHook& hook = nullptr);
+
+// Verifies the manifest (presence, every file's size and SHA-256) and throws rsdist::Error naming
+// the checkpoint and the file at the first problem.
+void verify_checkpoint(const std::filesystem::path& checkpoint_dir);
+
+// verify_checkpoint, then loads every field.
+CheckpointState read_checkpoint(const std::filesystem::path& checkpoint_dir);
+
+// Points `checkpoints_dir/best` at `checkpoints_dir/name` (a relative symlink) atomically: the new
+// link is made under a temporary name and renamed over the old one, so `best` always resolves to
+// one complete checkpoint or, before the first promotion, does not exist.
+void promote_best(const std::filesystem::path& checkpoints_dir, const std::string& name);
+
+// The checkpoint `best` points at (as checkpoints_dir/<target>), nullopt when there is no `best`.
+// Throws when `best` exists but points at nothing complete.
+std::optional<std::filesystem::path> resolve_best(const std::filesystem::path& checkpoints_dir);
+
+// The complete `epoch-NNNN` with the highest number (a directory holding a manifest); staging
+// leftovers and incomplete directories are ignored. nullopt when there is none.
+std::optional<std::filesystem::path> latest_checkpoint(
+    const std::filesystem::path& checkpoints_dir);
+
+// One file for Python: `torch.load(path)` gives a dict name -> tensor (CPU, contiguous). Written
+// atomically (temporary file, fsync, rename).
+void export_weights_for_pytorch(const std::filesystem::path& path,
+                                const std::map<std::string, at::Tensor>& tensors);
+
+// Reads a file written by export_weights_for_pytorch.
+std::map<std::string, at::Tensor> read_exported_weights(const std::filesystem::path& path);
+
+}  // namespace rsdist::train

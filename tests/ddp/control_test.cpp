@@ -1,0 +1,59 @@
+#include "ddp/control.hpp"
+
+#include <gtest/gtest.h>
+
+#include "ddp/thread_ranks.hpp"
+
+namespace rsdist::ddp {
+namespace {
+using rsdist::testing::run_ranks;
+
+TEST(EarlyStopping, StopsAfterPatienceEpochsWithoutImprovement) {
+  EarlyStopping es(2);
+  auto d = es.update(0, 0.60);
+  EXPECT_TRUE(d.improved);
+  EXPECT_FALSE(d.stop);
+  d = es.update(1, 0.65);
+  EXPECT_TRUE(d.improved);
+  EXPECT_EQ(d.best_epoch, 1);
+  d = es.update(2, 0.65);  // equal is not better
+  EXPECT_FALSE(d.improved);
+  EXPECT_FALSE(d.stop);
+  d = es.update(3, 0.64);
+  EXPECT_TRUE(d.stop);
+  EXPECT_DOUBLE_EQ(d.best_metric, 0.65);
+  EXPECT_EQ(d.best_epoch, 1);
+}
+
+TEST(EarlyStopping, RestoreContinuesWhereItLeft) {
+  EarlyStopping es(3);
+  es.restore(0.7, 4, 2);
+  const auto d = es.update(7, 0.69);
+  EXPECT_TRUE(d.stop);
+  EXPECT_EQ(d.best_epoch, 4);
+}
+
+TEST(Control, EveryRankObeysRankZerosDecision) {
+  run_ranks(3, [](int rank, Communicator& comm) {
+    EpochDecision mine;
+    mine.stop = rank == 0;  // other ranks would carry on on their own
+    mine.improved = rank != 0;
+    mine.best_metric = 0.1 * (rank + 1);
+    mine.best_epoch = rank;
+    const auto d = broadcast_decision(comm, mine, at::kCPU);
+    EXPECT_TRUE(d.stop);
+    EXPECT_FALSE(d.improved);
+    EXPECT_DOUBLE_EQ(d.best_metric, 0.1);
+    EXPECT_EQ(d.best_epoch, 0);
+  });
+}
+
+TEST(Control, AnyRankRequestReachesEveryRank) {
+  run_ranks(4, [](int rank, Communicator& comm) {
+    EXPECT_TRUE(any_rank(comm, rank == 2, at::kCPU));
+    EXPECT_FALSE(any_rank(comm, false, at::kCPU));
+  });
+}
+
+}  // namespace
+}  // namespace rsdist::ddp
