@@ -6,15 +6,12 @@
 #include <ATen/ops/empty.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "core/error.hpp"
 #include "core/staging.hpp"
-#include "train/checksum.hpp"
+#include "train/checkpoint_manifest.hpp"
 #include "train/torch_pickle.hpp"
 
 namespace rsdist::train {
@@ -22,9 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kManifest = "manifest.txt";
-constexpr const char* kManifestMagic = "rsdist-checkpoint-manifest";
-constexpr int kManifestVersion = 1;
 constexpr const char* kModelFile = "model.pt";
 constexpr const char* kOptimizerFile = "optimizer.pt";
 constexpr const char* kStateFile = "state.pt";
@@ -33,16 +27,6 @@ constexpr const char* kMetricsFile = "metrics.json";
 constexpr const char* kStateFormat = "rsdist-checkpoint-state";
 constexpr std::int64_t kStateVersion = 1;
 constexpr std::string_view kEpochPrefix = "epoch-";
-
-struct ManifestEntry {
-  std::string name;
-  std::uintmax_t size = 0;
-  std::string sha256;
-};
-
-std::string where(const fs::path& checkpoint) {
-  return fmt::format("checkpoint '{}'", checkpoint.string());
-}
 
 // A saved tensor holds exactly its own elements: detached (no autograd history), on the CPU (a
 // CUDA location in the file would not load on a CPU-only machine) and contiguous. A view into a
@@ -94,142 +78,28 @@ std::string state_bytes(const CheckpointState& state) {
   return pickle_for_python(dict);
 }
 
-void write_plain_file(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  RSDIST_CHECK(out.good(), "cannot write '{}': {}", path.string(), std::strerror(errno));
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.flush();
-  RSDIST_CHECK(out.good(), "writing '{}' failed (disk full?)", path.string());
-}
-
-std::string read_whole_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  RSDIST_CHECK(in.good(), "cannot open '{}': {}", path.string(), std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  RSDIST_CHECK(!in.bad(), "reading '{}' failed", path.string());
-  return bytes;
-}
-
-// A manifest line names a file in the checkpoint directory itself, never a path elsewhere.
-bool plain_file_name(const std::string& name) {
-  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos;
-}
-
-std::string manifest_text(const std::vector<ManifestEntry>& entries) {
-  // "end <count>" closes the manifest, so that a manifest cut short is itself detected.
-  std::string text = fmt::format("{} {}\nchecksum sha256\n", kManifestMagic, kManifestVersion);
-  for (const auto& e : entries) text += fmt::format("file {} {} {}\n", e.name, e.size, e.sha256);
-  text += fmt::format("end {}\n", entries.size());
-  return text;
-}
-
-std::vector<ManifestEntry> read_manifest(const fs::path& checkpoint) {
-  RSDIST_CHECK(fs::is_directory(checkpoint), "{} does not exist or is not a directory",
-               where(checkpoint));
-  const fs::path path = checkpoint / kManifest;
-  RSDIST_CHECK(fs::is_regular_file(path),
-               "{} has no {}: it was not written completely (interrupted?) or is not an rsdist "
-               "checkpoint; resume from another one",
-               where(checkpoint), kManifest);
-  std::istringstream in(read_whole_file(path));
-  std::vector<ManifestEntry> entries;
-  std::string line;
-  int line_number = 0;
-  bool ended = false;
-  const auto malformed = [&](const std::string& why) {
-    RSDIST_THROW("{}: {} line {} is malformed ({}): '{}'", where(checkpoint), kManifest,
-                 line_number, why, line);
-  };
-  while (std::getline(in, line)) {
-    ++line_number;
-    RSDIST_CHECK(!ended, "{}: {} has content after its end line", where(checkpoint), kManifest);
-    std::istringstream fields(line);
-    std::string keyword;
-    fields >> keyword;
-    if (line_number == 1) {
-      int version = 0;
-      if (keyword != kManifestMagic || !(fields >> version)) malformed("not an rsdist manifest");
-      RSDIST_CHECK(version == kManifestVersion,
-                   "{}: {} has version {}; this build reads version {}", where(checkpoint),
-                   kManifest, version, kManifestVersion);
-    } else if (keyword == "checksum") {
-      std::string algorithm;
-      fields >> algorithm;
-      RSDIST_CHECK(algorithm == "sha256", "{}: {} uses checksum '{}'; only sha256 is known",
-                   where(checkpoint), kManifest, algorithm);
-    } else if (keyword == "file") {
-      ManifestEntry e;
-      if (!(fields >> e.name >> e.size >> e.sha256) || !plain_file_name(e.name) ||
-          e.sha256.size() != 64) {
-        malformed("expected: file NAME SIZE SHA256");
-      }
-      entries.push_back(std::move(e));
-    } else if (keyword == "end") {
-      std::size_t count = 0;
-      if (!(fields >> count)) malformed("expected: end COUNT");
-      RSDIST_CHECK(count == entries.size(), "{}: {} lists {} files but its end line says {}",
-                   where(checkpoint), kManifest, entries.size(), count);
-      ended = true;
-    } else {
-      malformed(fmt::format("unknown keyword '{}'", keyword));
-    }
-  }
-  RSDIST_CHECK(line_number > 0, "{}: {} is empty", where(checkpoint), kManifest);
-  RSDIST_CHECK(ended, "{}: {} has no end line (truncated?)", where(checkpoint), kManifest);
-  return entries;
-}
-
-// Sizes first, for every file: a cheap check that names a truncated file before any is read.
-void check_sizes(const fs::path& checkpoint, const std::vector<ManifestEntry>& entries) {
-  for (const auto& e : entries) {
-    const fs::path path = checkpoint / e.name;
-    RSDIST_CHECK(fs::is_regular_file(path), "{}: file {} is listed in {} but missing",
-                 where(checkpoint), e.name, kManifest);
-    const auto size = fs::file_size(path);
-    RSDIST_CHECK(size == e.size, "{}: file {} is {} bytes, manifest says {}{}", where(checkpoint),
-                 e.name, size, e.size, size < e.size ? " (truncated?)" : " (appended to?)");
-  }
-}
-
-std::string read_verified(const fs::path& checkpoint, const ManifestEntry& e) {
-  std::string bytes = read_whole_file(checkpoint / e.name);
-  RSDIST_CHECK(bytes.size() == e.size, "{}: file {} is {} bytes, manifest says {} (changed while "
-               "reading?)", where(checkpoint), e.name, bytes.size(), e.size);
-  const std::string digest = sha256_hex(bytes);
-  RSDIST_CHECK(digest == e.sha256,
-               "{}: file {} has SHA-256 {}, manifest says {} (corrupted; resume from another "
-               "checkpoint)",
-               where(checkpoint), e.name, digest, e.sha256);
-  return bytes;
-}
-
-const ManifestEntry& entry_for(const fs::path& checkpoint,
-                               const std::vector<ManifestEntry>& entries, const char* name) {
-  for (const auto& e : entries) {
-    if (e.name == name) return e;
-  }
-  RSDIST_THROW("{}: {} does not list {}", where(checkpoint), kManifest, name);
-}
-
 // Unpickles one verified file; torch's errors become rsdist errors naming the file.
 c10::IValue unpickle_file(const fs::path& checkpoint, const std::string& name,
                           const std::string& bytes) {
   try {
     return unpickle_archive(bytes);
   } catch (const c10::Error& e) {
-    RSDIST_THROW("{}: cannot read {}: {}", where(checkpoint), name, e.what_without_backtrace());
+    RSDIST_THROW("{}: cannot read {}: {}", checkpoint_where(checkpoint), name,
+                 e.what_without_backtrace());
   }
 }
 
 c10::impl::GenericDict as_dict(const fs::path& checkpoint, const std::string& file,
                                const c10::IValue& value, const std::string& what) {
-  RSDIST_CHECK(value.isGenericDict(), "{}: {} in {} is not a dict", where(checkpoint), what, file);
+  RSDIST_CHECK(value.isGenericDict(), "{}: {} in {} is not a dict", checkpoint_where(checkpoint),
+               what, file);
   return value.toGenericDict();
 }
 
 at::Tensor as_tensor(const fs::path& checkpoint, const std::string& file, const c10::IValue& value,
                      const std::string& key) {
-  RSDIST_CHECK(value.isTensor(), "{}: {} entry '{}' is not a tensor", where(checkpoint), file, key);
+  RSDIST_CHECK(value.isTensor(), "{}: {} entry '{}' is not a tensor", checkpoint_where(checkpoint),
+               file, key);
   return value.toTensor();
 }
 
@@ -247,14 +117,15 @@ std::int64_t int_field(const fs::path& checkpoint, const c10::impl::GenericDict&
                        const std::string& key) {
   const auto it = dict.find(key);
   RSDIST_CHECK(it != dict.end() && it->value().isInt(), "{}: {} has no integer '{}'",
-               where(checkpoint), kStateFile, key);
+               checkpoint_where(checkpoint), kStateFile, key);
   return it->value().toInt();
 }
 
 c10::impl::GenericDict dict_field(const fs::path& checkpoint, const c10::impl::GenericDict& dict,
                                   const std::string& key) {
   const auto it = dict.find(key);
-  RSDIST_CHECK(it != dict.end(), "{}: {} has no '{}'", where(checkpoint), kStateFile, key);
+  RSDIST_CHECK(it != dict.end(), "{}: {} has no '{}'", checkpoint_where(checkpoint), kStateFile,
+               key);
   return as_dict(checkpoint, kStateFile, it->value(), "'" + key + "'");
 }
 
@@ -263,10 +134,11 @@ void load_state(const fs::path& checkpoint, const c10::IValue& value, Checkpoint
   const auto format = dict.find("format");
   RSDIST_CHECK(format != dict.end() && format->value().isString() &&
                    format->value().toStringRef() == kStateFormat,
-               "{}: {} is not an rsdist checkpoint state", where(checkpoint), kStateFile);
+               "{}: {} is not an rsdist checkpoint state", checkpoint_where(checkpoint),
+               kStateFile);
   const auto version = int_field(checkpoint, dict, "version");
   RSDIST_CHECK(version == kStateVersion, "{}: {} has version {}; this build reads version {}",
-               where(checkpoint), kStateFile, version, kStateVersion);
+               checkpoint_where(checkpoint), kStateFile, version, kStateVersion);
   state.epoch = int_field(checkpoint, dict, "epoch");
   state.global_step = int_field(checkpoint, dict, "global_step");
   state.sampler.epoch = int_field(checkpoint, dict, "sampler_epoch");
@@ -275,7 +147,7 @@ void load_state(const fs::path& checkpoint, const c10::IValue& value, Checkpoint
     const std::string& key = item.key().toStringRef();
     const at::Tensor t = as_tensor(checkpoint, kStateFile, item.value(), key).contiguous();
     RSDIST_CHECK(t.scalar_type() == at::kByte && t.dim() == 1,
-                 "{}: RNG state '{}' in {} is not a byte vector", where(checkpoint), key,
+                 "{}: RNG state '{}' in {} is not a byte vector", checkpoint_where(checkpoint), key,
                  kStateFile);
     state.rng_states.emplace(key, std::string(reinterpret_cast<const char*>(t.data_ptr()),
                                               static_cast<std::size_t>(t.numel())));
@@ -287,14 +159,14 @@ void load_state(const fs::path& checkpoint, const c10::IValue& value, Checkpoint
   }
   for (const auto& item : dict_field(checkpoint, dict, "string_metadata")) {
     RSDIST_CHECK(item.value().isString(), "{}: string metadata '{}' in {} is not a string",
-                 where(checkpoint), item.key().toStringRef(), kStateFile);
+                 checkpoint_where(checkpoint), item.key().toStringRef(), kStateFile);
     state.string_metadata.emplace(item.key().toStringRef(), item.value().toStringRef());
   }
 }
 
 bool is_complete_checkpoint(const fs::path& dir) {
   std::error_code ec;
-  return fs::is_directory(dir, ec) && fs::is_regular_file(dir / kManifest, ec);
+  return fs::is_directory(dir, ec) && fs::is_regular_file(dir / kManifestFile, ec);
 }
 
 // The number in "epoch-NNNN", or -1 for any other name (staging leftovers start with '.').
@@ -329,7 +201,7 @@ fs::path write_checkpoint(const fs::path& checkpoints_dir, const std::string& na
   std::vector<ManifestEntry> entries;
   const auto put = [&](const char* file, const std::string& bytes) {
     write_plain_file(staging.path() / file, bytes);
-    entries.push_back({file, bytes.size(), sha256_hex(bytes)});
+    entries.push_back(manifest_entry(file, bytes));
   };
   put(kModelFile, pickle_for_python(tensor_dict(state.model)));
   {
@@ -350,7 +222,7 @@ fs::path write_checkpoint(const fs::path& checkpoints_dir, const std::string& na
   put(kMetricsFile, state.metrics_json);
   if (hook) hook(staging.path(), "files");
   // The manifest comes last: a directory without one is never taken for a checkpoint.
-  write_plain_file(staging.path() / kManifest, manifest_text(entries));
+  write_plain_file(staging.path() / kManifestFile, manifest_text(entries));
   if (hook) hook(staging.path(), "manifest");
   staging.commit();  // fsyncs every file and the directory, then renames into place
   return staging.destination();
@@ -382,20 +254,29 @@ CheckpointState read_checkpoint(const fs::path& checkpoint_dir) {
   state.metrics_json = bytes_of(kMetricsFile);
   load_state(checkpoint_dir, unpickle_file(checkpoint_dir, kStateFile, bytes_of(kStateFile)),
              state);
-  state.model =
-      tensors_from(checkpoint_dir, kModelFile,
-                   unpickle_file(checkpoint_dir, kModelFile, bytes_of(kModelFile)));
+  state.model = tensors_from(checkpoint_dir, kModelFile,
+                             unpickle_file(checkpoint_dir, kModelFile, bytes_of(kModelFile)));
   const auto optimizer = unpickle_file(checkpoint_dir, kOptimizerFile, bytes_of(kOptimizerFile));
   for (const auto& item : as_dict(checkpoint_dir, kOptimizerFile, optimizer, "the top level")) {
     const std::string& key = item.key().toStringRef();
     RSDIST_CHECK(item.value().isList(), "{}: {} entry '{}' is not a list of tensors",
-                 where(checkpoint_dir), kOptimizerFile, key);
+                 checkpoint_where(checkpoint_dir), kOptimizerFile, key);
     std::vector<at::Tensor> tensors;
     for (const c10::IValue& element : item.value().toListRef()) {
       tensors.push_back(as_tensor(checkpoint_dir, kOptimizerFile, element, key));
     }
     state.optimizer.emplace(key, std::move(tensors));
   }
+  return state;
+}
+
+CheckpointState read_checkpoint_progress(const fs::path& checkpoint_dir) {
+  const auto entries = read_manifest(checkpoint_dir);
+  CheckpointState state;
+  load_state(checkpoint_dir,
+             unpickle_file(checkpoint_dir, kStateFile,
+                           read_verified(checkpoint_dir, entry_for(checkpoint_dir, entries, kStateFile))),
+             state);
   return state;
 }
 

@@ -78,6 +78,10 @@ void verify_checkpoint(const std::filesystem::path& checkpoint_dir);
 // verify_checkpoint, then loads every field.
 CheckpointState read_checkpoint(const std::filesystem::path& checkpoint_dir);
 
+// Only the small state.pt, verified: epoch, global step, sampler position, RNG states and
+// metadata, without loading (or hashing) the model and optimizer. For choosing a checkpoint.
+CheckpointState read_checkpoint_progress(const std::filesystem::path& checkpoint_dir);
+
 // Points `checkpoints_dir/best` at `checkpoints_dir/name` (a relative symlink) atomically: the new
 // link is made under a temporary name and renamed over the old one, so `best` always resolves to
 // one complete checkpoint or, before the first promotion, does not exist.

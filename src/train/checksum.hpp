@@ -3,7 +3,8 @@
 // Why SHA-256 rather than a faster 64-bit hash: a manifest line can be checked by hand with the
 // standard `sha256sum` tool, the algorithm is fixed by FIPS 180-4 (no "which xxhash variant"), and
 // 256 bits leave no doubt about accidental collisions. Its cost (a few hundred MB/s on one core) is
-// small next to writing the same bytes to disk once per epoch. Implemented here to add no dependency.
+// small next to writing the same bytes to disk once per epoch. Implemented here to add no
+// dependency.
 #pragma once
 
 #include <array>

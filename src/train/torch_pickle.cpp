@@ -11,10 +11,10 @@ namespace rsdist::train {
 
 std::string pickle_for_python(const c10::IValue& value) {
   std::string pickled;
-  torch::jit::Pickler pickler(
-      [&](const char* data, size_t size) { pickled.append(data, size); },
-      /*tensor_table=*/nullptr, /*type_renamer=*/nullptr, /*memoized_class_types=*/nullptr,
-      /*get_tensor_id=*/nullptr, /*tag_aggregates=*/false);
+  torch::jit::Pickler pickler([&](const char* data, size_t size) { pickled.append(data, size); },
+                              /*tensor_table=*/nullptr, /*type_renamer=*/nullptr,
+                              /*memoized_class_types=*/nullptr,
+                              /*get_tensor_id=*/nullptr, /*tag_aggregates=*/false);
   pickler.protocol();
   pickler.pushIValue(value);
   pickler.stop();

@@ -5,9 +5,11 @@
 //
 //   mpirun -np 2 ddp_train_driver --out params.txt [--samples 96 --global_batch 12 --epochs 2]
 //          [--throw_rank R --fail_step S] [--kill_rank R --fail_step S] [--tag T]
+//          [--checkpoint_dir DIR [--resume]] [--signal_rank R --fail_step S]
 #include <ATen/TensorOperators.h>
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/from_blob.h>
+#include <ATen/ops/full.h>
 #include <ATen/ops/matmul.h>
 #include <ATen/ops/tanh.h>
 #include <ATen/ops/zeros.h>
@@ -21,11 +23,15 @@
 #include "core/error.hpp"
 #include "core/logging.hpp"
 #include "core/rng.hpp"
+#include "ddp/control.hpp"
 #include "ddp/distributed_sampler.hpp"
 #include "ddp/mpi_session.hpp"
 #include "ddp/reducer.hpp"
 #include "ddp/replica_sync.hpp"
 #include "ddp/runtime.hpp"
+#include "ddp/stop_signals.hpp"
+#include "train/checkpoint.hpp"
+#include "train/resume.hpp"
 
 namespace {
 using namespace rsdist;
@@ -42,6 +48,9 @@ OptionSchema driver_schema() {
       .add_int("kill_rank", -1, "rank that SIGKILLs itself at --fail_step")
       .add_int("fail_step", 3, "global step of the failure")
       .add_int("mismatch_rank", -1, "rank whose hidden layer is one unit wider")
+      .add_int("signal_rank", -1, "rank that sends itself SIGTERM at --fail_step")
+      .add_string("checkpoint_dir", "", "write checkpoints here (rank 0)")
+      .add_flag("resume", "continue from the newest checkpoint in --checkpoint_dir")
       .add_string("tag", "", "marker so a test can find its processes");
   return s;
 }
@@ -99,14 +108,52 @@ int run(const Config& config) {
   std::vector<at::Tensor> momentum;
   for (const auto& p : params) momentum.push_back(at::zeros_like(p));
 
-  std::int64_t step = 0;
-  for (std::int64_t epoch = 0; epoch < config.get_int("epochs"); ++epoch) {
+  const std::string checkpoint_dir = config.get_string("checkpoint_dir");
+  std::int64_t step = 0, first_epoch = 0, first_batch = 0;
+  ddp::EarlyStopping early_stopping(100);
+  if (config.get_bool("resume") && !checkpoint_dir.empty()) {
+    if (const auto path = train::find_resume_checkpoint(checkpoint_dir)) {
+      const train::CheckpointState state = train::read_checkpoint(*path);
+      at::NoGradGuard no_grad;
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        params[i].copy_(state.model.at("p" + std::to_string(i)));
+        momentum[i].copy_(state.optimizer.at("momentum.p" + std::to_string(i)).at(0));
+      }
+      first_epoch = state.sampler.epoch;
+      first_batch = state.sampler.next_batch;
+      step = state.global_step;
+      if (state.int_metadata.count("best_epoch")) {
+        early_stopping.restore(std::stod(state.string_metadata.at("best_metric")),
+                               state.int_metadata.at("best_epoch"),
+                               state.int_metadata.at("epochs_without_improvement"));
+      }
+      log.root->info("resumed from {} (epoch {}, batch {}, step {})", path->string(), first_epoch,
+                     first_batch, step);
+    }
+  }
+  auto snapshot = [&](std::int64_t epoch, std::int64_t next_batch) {
+    train::CheckpointState state;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      state.model["p" + std::to_string(i)] = params[i].detach();
+      state.optimizer["momentum.p" + std::to_string(i)] = {momentum[i]};
+    }
+    state.sampler = {epoch, next_batch};
+    state.epoch = epoch;
+    state.global_step = step;
+    state.config_ini = config.to_ini(false);
+    return state;
+  };
+
+  ddp::StopSignals stop_signals;
+  for (std::int64_t epoch = first_epoch; epoch < config.get_int("epochs"); ++epoch) {
     const auto indices = sampler.epoch_indices(epoch);
     const std::int64_t batches = sampler.num_batches(local_batch, /*drop_last_batch=*/false);
-    for (std::int64_t b = 0; b < batches; ++b, ++step) {
+    double loss_sum = 0;
+    for (std::int64_t b = epoch == first_epoch ? first_batch : 0; b < batches; ++b, ++step) {
       if (step == config.get_int("fail_step")) {
         if (rank == config.get_int("throw_rank")) RSDIST_THROW("injected failure at step {}", step);
         if (rank == config.get_int("kill_rank")) std::raise(SIGKILL);
+        if (rank == config.get_int("signal_rank")) std::raise(SIGTERM);
       }
       const auto begin = b * local_batch;
       const auto end = std::min<std::int64_t>(begin + local_batch, static_cast<std::int64_t>(indices.size()));
@@ -119,13 +166,42 @@ int run(const Config& config) {
       auto loss = (at::matmul(h, params[2]) + params[3] - yb).pow(2).mean();
       loss.backward();
       reducer.finalize_backward();
-      at::NoGradGuard no_grad;
-      for (std::size_t i = 0; i < params.size(); ++i) {
-        momentum[i].mul_(0.9).add_(params[i].grad());
-        params[i].sub_(momentum[i] * 0.05);
-        params[i].mutable_grad().zero_();
+      loss_sum += loss.item<double>();
+      {
+        at::NoGradGuard no_grad;
+        for (std::size_t i = 0; i < params.size(); ++i) {
+          momentum[i].mul_(0.9).add_(params[i].grad());
+          params[i].sub_(momentum[i] * 0.05);
+          params[i].mutable_grad().zero_();
+        }
+      }
+      // Every rank must agree to stop at the same step, whichever rank got the signal.
+      if (ddp::any_rank(runtime->comm(), stop_signals.requested(), runtime->device())) {
+        ++step;
+        if (rank == 0 && !checkpoint_dir.empty()) {
+          train::write_checkpoint(checkpoint_dir, train::step_checkpoint_name(step), snapshot(epoch, b + 1));
+        }
+        runtime->comm().barrier();
+        log.root->info("stopped by signal at step {}; checkpoint written", step);
+        return ddp::kExitAfterSignal;
       }
     }
+    // Rank 0 decides whether this epoch is the best so far; every rank learns it.
+    at::Tensor mean_loss = at::full({1}, loss_sum / static_cast<double>(batches), at::kDouble);
+    runtime->comm().all_reduce(mean_loss, ddp::ReduceOp::kAverage);
+    ddp::EpochDecision decision;
+    if (rank == 0) decision = early_stopping.update(epoch, -mean_loss.item<double>());
+    decision = ddp::broadcast_decision(runtime->comm(), decision, runtime->device());
+    if (rank == 0 && !checkpoint_dir.empty()) {
+      auto state = snapshot(epoch + 1, 0);
+      state.int_metadata["best_epoch"] = decision.best_epoch;
+      state.int_metadata["epochs_without_improvement"] = early_stopping.epochs_without_improvement();
+      state.string_metadata["best_metric"] = fmt::format("{:a}", decision.best_metric);
+      const auto name = train::checkpoint_name(epoch + 1);
+      train::write_checkpoint(checkpoint_dir, name, state);
+      if (decision.improved) train::promote_best(checkpoint_dir, name);
+    }
+    if (decision.stop) break;
   }
   if (rank == 0) {
     std::ofstream out(config.get_string("out"));

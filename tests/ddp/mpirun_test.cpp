@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "support/temp_dir.hpp"
+#include "train/checkpoint.hpp"
+#include "train/resume.hpp"
 
 namespace {
 using rsdist::testing::read_file;
@@ -106,6 +108,56 @@ TEST(MpiRun, ReplicasThatDifferStopWithTheDifferenceNamed) {
                           "here but 'tensor p0 Double [4, 16]' on rank 0"),
             std::string::npos)
       << r.output;
+}
+
+TEST(MpiRun, ResumeAfterAKilledRankIsBitIdentical) {
+  TempDir tmp;
+  const std::string common = " --samples 96 --global_batch 12 --epochs 4";
+  const auto reference = tmp / "reference.txt";
+  ASSERT_EQ(run_job(tmp, 2, "--out " + reference.string() + common +
+                                " --checkpoint_dir " + (tmp / "ckpt-ref").string()).exit_code, 0);
+
+  // 8 steps per epoch: step 19 is in the third epoch, after epoch-0002 was written.
+  const auto ckpt = tmp / "ckpt";
+  const auto out = tmp / "resumed.txt";
+  const std::string tag = "resume-" + std::to_string(::getpid());
+  const auto killed = run_job(tmp, 2, "--out " + out.string() + common + " --checkpoint_dir " +
+                                          ckpt.string() + " --kill_rank 1 --fail_step 19 --tag " + tag);
+  EXPECT_NE(killed.exit_code, 0);
+  EXPECT_LT(killed.seconds, 60.0);
+  EXPECT_FALSE(processes_left(tag));
+  EXPECT_FALSE(std::filesystem::exists(out));
+  // The last promoted checkpoint still loads.
+  const auto best = rsdist::train::resolve_best(ckpt);
+  ASSERT_TRUE(best.has_value());
+  EXPECT_EQ(rsdist::train::read_checkpoint(*best).global_step, 16);
+
+  const auto resumed = run_job(tmp, 2, "--out " + out.string() + common + " --checkpoint_dir " +
+                                           ckpt.string() + " --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resumed from"), std::string::npos) << resumed.output;
+  EXPECT_EQ(read_file(out), read_file(reference));  // exact hexadecimal doubles
+}
+
+TEST(MpiRun, SigtermWritesACheckpointAndTheRunResumesFromIt) {
+  TempDir tmp;
+  const std::string common = " --samples 96 --global_batch 12 --epochs 2";
+  const auto reference = tmp / "reference.txt";
+  ASSERT_EQ(run_job(tmp, 2, "--out " + reference.string() + common).exit_code, 0);
+
+  const auto ckpt = tmp / "ckpt";
+  const auto out = tmp / "out.txt";
+  const auto stopped = run_job(tmp, 2, "--out " + out.string() + common + " --checkpoint_dir " +
+                                           ckpt.string() + " --signal_rank 1 --fail_step 5");
+  EXPECT_EQ(stopped.exit_code, 75) << stopped.output;
+  ASSERT_TRUE(std::filesystem::exists(ckpt / rsdist::train::step_checkpoint_name(6)));
+  EXPECT_EQ(rsdist::train::read_checkpoint(ckpt / rsdist::train::step_checkpoint_name(6)).sampler,
+            (rsdist::train::SamplerPosition{0, 6}));
+
+  const auto resumed = run_job(tmp, 2, "--out " + out.string() + common + " --checkpoint_dir " +
+                                           ckpt.string() + " --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(read_file(out), read_file(reference));
 }
 
 }  // namespace

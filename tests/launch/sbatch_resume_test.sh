@@ -51,6 +51,11 @@ touch "$run/checkpoints/epoch-0002"
 out=$(print_command RSDIST_RUN_DIR="$run")
 expect "only a staged checkpoint and a plain file" "$out" 0
 
+mkdir -p "$run/checkpoints/step-000000021"
+out=$(print_command RSDIST_RUN_DIR="$run")
+expect "signal checkpoint present" "$out" 1 "--out $run --resume --epochs 2"
+rmdir "$run/checkpoints/step-000000021"
+
 mkdir -p "$run/checkpoints/epoch-0001"
 out=$(print_command RSDIST_RUN_DIR="$run")
 expect "checkpoint present" "$out" 1 "--out $run --resume --epochs 2"

@@ -231,8 +231,8 @@ TEST(Checkpoint, RefusesBadNames) {
 
 TEST(Checkpoint, RefusesAFlippedByte) {
   TempDir tmp;
-  for (const std::string file : {"model.pt", "optimizer.pt", "state.pt", "config.ini",
-                                 "metrics.json"}) {
+  for (const std::string file :
+       {"model.pt", "optimizer.pt", "state.pt", "config.ini", "metrics.json"}) {
     const auto dir = write_checkpoint(tmp.path(), "epoch-0001", sample_state());
     flip_byte(dir / file, fs::file_size(dir / file) / 2);
     const std::string message = error_of([&] { read_checkpoint(dir); });
@@ -282,8 +282,8 @@ TEST(Checkpoint, RefusesATruncatedManifest) {
   const auto dir = write_checkpoint(tmp.path(), "epoch-0001", sample_state());
   const std::string manifest = read_file(dir / "manifest.txt");
   // Cut inside the last "file" line and exactly before the end line: both are refused.
-  for (const std::size_t cut : {manifest.rfind("file ") + 20, manifest.rfind("end "),
-                                std::size_t{0}}) {
+  for (const std::size_t cut :
+       {manifest.rfind("file ") + 20, manifest.rfind("end "), std::size_t{0}}) {
     std::ofstream(dir / "manifest.txt", std::ios::binary | std::ios::trunc)
         << manifest.substr(0, cut);
     const std::string message = error_of([&] { read_checkpoint(dir); });
@@ -446,16 +446,27 @@ TEST(Checkpoint, PromoteAndResolveRefuseIncompleteTargets) {
 
 std::string python_dtype(at::ScalarType type) {
   switch (type) {
-    case at::kFloat: return "torch.float32";
-    case at::kDouble: return "torch.float64";
-    case at::kHalf: return "torch.float16";
-    case at::kBFloat16: return "torch.bfloat16";
-    case at::kLong: return "torch.int64";
-    case at::kInt: return "torch.int32";
-    case at::kChar: return "torch.int8";
-    case at::kByte: return "torch.uint8";
-    case at::kBool: return "torch.bool";
-    default: ADD_FAILURE() << "no Python name for " << type; return "?";
+    case at::kFloat:
+      return "torch.float32";
+    case at::kDouble:
+      return "torch.float64";
+    case at::kHalf:
+      return "torch.float16";
+    case at::kBFloat16:
+      return "torch.bfloat16";
+    case at::kLong:
+      return "torch.int64";
+    case at::kInt:
+      return "torch.int32";
+    case at::kChar:
+      return "torch.int8";
+    case at::kByte:
+      return "torch.uint8";
+    case at::kBool:
+      return "torch.bool";
+    default:
+      ADD_FAILURE() << "no Python name for " << type;
+      return "?";
   }
 }
 
@@ -475,7 +486,8 @@ std::string expected_json(const std::map<std::string, at::Tensor>& tensors) {
 // Runs check_pytorch_export.py with `args` (each quoted) and returns its exit code.
 int run_python_script(const std::vector<std::string>& args) {
   const std::string python = std::string(RSDIST_SOURCE_DIR) + "/.venv/bin/python";
-  const std::string script = std::string(RSDIST_SOURCE_DIR) + "/tests/train/check_pytorch_export.py";
+  const std::string script =
+      std::string(RSDIST_SOURCE_DIR) + "/tests/train/check_pytorch_export.py";
   if (!fs::exists(python)) {
     ADD_FAILURE() << python << " is missing: run scripts/setup.sh to create the virtual "
                   << "environment with torch (CI has it)";
@@ -516,8 +528,8 @@ TEST(CheckpointExport, PythonTorchLoadGetsTheSameTensors) {
   EXPECT_EQ(run_python_check(dir / "model.pt", tmp / "expected.json"), 0);
   // The other archives of a checkpoint open as well (for inspection from Python).
   const auto full = write_checkpoint(tmp / "checkpoints", "epoch-0002", sample_state());
-  EXPECT_EQ(run_python_script({"--loads", (full / "optimizer.pt").string(),
-                               (full / "state.pt").string()}),
+  EXPECT_EQ(run_python_script(
+                {"--loads", (full / "optimizer.pt").string(), (full / "state.pt").string()}),
             0);
 }
 
