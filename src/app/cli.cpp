@@ -8,6 +8,7 @@
 #include "app/commands.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "ddp/mpi_session.hpp"
 
 namespace rsdist::app {
 namespace {
@@ -103,6 +104,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   } catch (const std::exception& e) {
     log.world->error("unexpected error: {}", e.what());
   }
+  // Under MPI the other ranks may be waiting in a collective this rank will never join.
+  if (ddp::mpi_job_active()) ddp::abort_job(1);
   return 1;
 }
 

@@ -181,6 +181,14 @@ class MpiSessionImpl final : public MpiSession {
 
 std::unique_ptr<MpiSession> MpiSession::initialize() { return std::make_unique<MpiSessionImpl>(); }
 
+bool mpi_job_active() {
+  int initialized = 0;
+  int finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  return initialized && !finalized;
+}
+
 void abort_job(int exit_code) {
   int initialized = 0;
   int finalized = 0;

@@ -33,4 +33,8 @@ class MpiSession {
 // Ends every rank of the job: MPI_Abort where MPI is initialised, else this process only.
 [[noreturn]] void abort_job(int exit_code);
 
+// True between MPI initialisation and finalisation: an error must then end the whole job
+// (abort_job) rather than this process alone, or the other ranks would wait in a collective.
+bool mpi_job_active();
+
 }  // namespace rsdist::ddp
