@@ -75,16 +75,16 @@ int dispatch(const std::vector<std::string>& args, std::ostream& out, Loggers& l
 
 const std::vector<Subcommand>& subcommands() {
   static const std::vector<Subcommand> kSubcommands = {
-      {"preprocess", "raw MIND or sequence data -> sharded HDF5 corpus", nullptr, nullptr,
-       "the MIND (issue 4) and sequence (issue 6) preprocessing issues"},
+      {"preprocess", "raw MIND or sequence data -> sharded HDF5 corpus", &preprocess_schema,
+       &run_preprocess, ""},
       {"train", "train a model on a corpus (under mpirun: one rank per GPU)", &train_schema,
        &run_train, ""},
       {"evaluate", "metrics of a trained run on dev or test", nullptr, nullptr,
        "the NAML issue (issue 5)"},
       {"recommend", "top-k recommendations for users", nullptr, nullptr,
        "the NAML issue (issue 5)"},
-      {"inspect", "print a corpus manifest and summary statistics", nullptr, nullptr,
-       "the MIND preprocessing issue (issue 4)"},
+      {"inspect", "print a corpus manifest and summary statistics", &inspect_schema,
+       &run_inspect, ""},
       {"synth", "write synthetic data in the MIND, sequence or MovieLens formats", &synth_schema,
        &run_synth, ""},
       {"version", "versions of rsdist, its libraries and built backends", &version_schema,

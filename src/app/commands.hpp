@@ -15,4 +15,10 @@ int run_synth(const Config& config, CommandIo& io);
 OptionSchema train_schema();
 int run_train(const Config& config, CommandIo& io);
 
+OptionSchema preprocess_schema();
+int run_preprocess(const Config& config, CommandIo& io);
+
+OptionSchema inspect_schema();
+int run_inspect(const Config& config, CommandIo& io);
+
 }  // namespace rsdist::app

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
-#include "train/checksum.hpp"
+#include "core/sha256.hpp"
 
 namespace rsdist::train {
 namespace fs = std::filesystem;

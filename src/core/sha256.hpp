@@ -1,4 +1,4 @@
-// SHA-256, for the checksums in a checkpoint's manifest.
+// SHA-256: checkpoint manifests (src/train) and the inputs recorded in corpus manifests (src/data).
 //
 // Why SHA-256 rather than a faster 64-bit hash: a manifest line can be checked by hand with the
 // standard `sha256sum` tool, the algorithm is fixed by FIPS 180-4 (no "which xxhash variant"), and
@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-namespace rsdist::train {
+namespace rsdist {
 
 class Sha256 {
  public:
@@ -36,4 +36,4 @@ class Sha256 {
 // Lower-case hex of the SHA-256 of `bytes` (64 characters, as `sha256sum` prints it).
 std::string sha256_hex(std::string_view bytes);
 
-}  // namespace rsdist::train
+}  // namespace rsdist

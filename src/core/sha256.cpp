@@ -1,11 +1,11 @@
-#include "train/checksum.hpp"
+#include "core/sha256.hpp"
 
 #include <algorithm>
 #include <cstring>
 
 #include "core/error.hpp"
 
-namespace rsdist::train {
+namespace rsdist {
 namespace {
 
 constexpr std::array<std::uint32_t, 64> kRoundConstants = {
@@ -119,4 +119,4 @@ std::string sha256_hex(std::string_view bytes) {
   return hex;
 }
 
-}  // namespace rsdist::train
+}  // namespace rsdist

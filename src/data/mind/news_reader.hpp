@@ -1,0 +1,70 @@
+// Readers for MIND's news.tsv and behaviors.tsv. Each file is read once into memory and split into
+// string_views, so the parsed tables point into `content` (keep the table alive while using them).
+// Malformed lines stop with "file:line: what was expected, what was found"; with skip_bad_lines
+// they are counted (and their first messages kept) instead.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "data/mind/text_file.hpp"
+
+namespace rsdist::mind {
+
+struct ReadOptions {
+  bool skip_bad_lines = false;
+};
+
+struct NewsEntity {
+  std::string_view wikidata_id;
+  std::vector<std::int32_t> occurrence_offsets;  // code-point offsets into the title/abstract
+};
+
+struct NewsRow {
+  std::int64_t line = 0;  // 1-based line number in the file
+  std::string_view news_id, category, subcategory, title, abstract, url;
+  std::vector<NewsEntity> title_entities;
+  std::vector<NewsEntity> abstract_entities;
+};
+
+struct NewsTable {
+  std::string path;
+  std::string content;  // the file's bytes; every string_view above points in here, or into
+  std::deque<std::string> entity_id_storage;  // ... these (ids that JSON had to unescape)
+  std::vector<NewsRow> rows;
+  SkipReport skipped;
+};
+
+// news.tsv: 8 tab-separated columns (news id, category, subcategory, title, abstract, url, title
+// entities JSON, abstract entities JSON); entity lists are JSON arrays of objects with a string
+// "WikidataId" and an integer array "OccurrenceOffsets".
+NewsTable read_news(const std::string& path, const ReadOptions& options = {});
+NewsTable parse_news(std::string content, const std::string& path, const ReadOptions& options = {});
+
+// One impression log line. History and impressions are ranges into the table's flat arrays.
+struct BehaviorRow {
+  std::int64_t line = 0;
+  std::string_view impression_id, user_id, time;
+  std::uint32_t history_begin = 0, history_end = 0;          // into BehaviorsTable::history_ids
+  std::uint32_t impressions_begin = 0, impressions_end = 0;  // into impression_ids / labels
+};
+
+struct BehaviorsTable {
+  std::string path;
+  std::string content;
+  std::vector<BehaviorRow> rows;
+  std::vector<std::string_view> history_ids;
+  std::vector<std::string_view> impression_ids;
+  std::vector<std::int8_t> labels;  // 1 clicked, 0 not clicked, -1 unlabeled (test split)
+  SkipReport skipped;
+};
+
+// behaviors.tsv: 5 tab-separated columns (impression id, user id, time, space-separated history
+// (may be empty), space-separated impressions "N1-1 N2-0", or "N1 N2" without labels for test).
+BehaviorsTable read_behaviors(const std::string& path, const ReadOptions& options = {});
+BehaviorsTable parse_behaviors(std::string content, const std::string& path, const ReadOptions& options = {});
+
+}  // namespace rsdist::mind
