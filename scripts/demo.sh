@@ -13,5 +13,8 @@ cd "$repo"
 "$rsdist" synth mind --out "$out/mind" --preset small --seed 1 --force
 "$rsdist" synth seq --out "$out/seq" --seed 1 --force
 "$rsdist" synth ratings --out "$out/ratings" --seed 1 --force
+"$rsdist" preprocess seq --input "$out/seq/sequences.txt" --out "$out/seq-corpus" --force
+"$rsdist" inspect "$out/seq-corpus"
 "$rsdist" train --config configs/naml_synthetic.ini --print-config
-echo "[demo] synthetic data in $out; preprocess, train and evaluate arrive with their issues"
+echo "[demo] synthetic data and a sequence corpus in $out; MIND preprocessing, training and"
+echo "[demo] evaluation arrive with their issues"
