@@ -50,3 +50,27 @@ bool any_rank(Communicator& comm, bool local_request, at::Device device) {
 }
 
 }  // namespace rsdist::ddp
+
+#include <ATen/ops/cat.h>
+#include <ATen/ops/zeros.h>
+
+namespace rsdist::ddp {
+
+at::Tensor all_gather_concat(Communicator& comm, const at::Tensor& local) {
+  RSDIST_CHECK(local.dim() == 1, "all_gather_concat takes 1-D tensors, got {} dimensions",
+               local.dim());
+  const auto small = at::TensorOptions().dtype(at::kLong).device(local.device());
+  const at::Tensor lengths = comm.all_gather(at::full({1}, local.size(0), small)).cpu();
+  std::int64_t longest = 0;
+  for (int r = 0; r < comm.world_size(); ++r) longest = std::max(longest, lengths[r][0].item<std::int64_t>());
+  at::Tensor padded = at::zeros({longest}, local.options());
+  padded.narrow(0, 0, local.size(0)).copy_(local);
+  const at::Tensor rows = comm.all_gather(padded);
+  std::vector<at::Tensor> parts;
+  for (int r = 0; r < comm.world_size(); ++r) {
+    parts.push_back(rows[r].narrow(0, 0, lengths[r][0].item<std::int64_t>()));
+  }
+  return at::cat(parts);
+}
+
+}  // namespace rsdist::ddp

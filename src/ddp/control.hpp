@@ -41,3 +41,12 @@ EpochDecision broadcast_decision(Communicator& comm, const EpochDecision& decisi
 bool any_rank(Communicator& comm, bool local_request, at::Device device);
 
 }  // namespace rsdist::ddp
+
+namespace rsdist::ddp {
+
+// For validation sharded across ranks: every rank contributes a 1-D tensor of its own length
+// (scores, labels, impression ids of its shard); every rank gets the concatenation in rank order.
+// Lengths travel first, then rows padded to the longest, so one collective fits every backend.
+at::Tensor all_gather_concat(Communicator& comm, const at::Tensor& local);
+
+}  // namespace rsdist::ddp

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ATen/TensorOperators.h>
+
 #include "ddp/thread_ranks.hpp"
 
 namespace rsdist::ddp {
@@ -52,6 +54,32 @@ TEST(Control, AnyRankRequestReachesEveryRank) {
   run_ranks(4, [](int rank, Communicator& comm) {
     EXPECT_TRUE(any_rank(comm, rank == 2, at::kCPU));
     EXPECT_FALSE(any_rank(comm, false, at::kCPU));
+  });
+}
+
+}  // namespace
+}  // namespace rsdist::ddp
+
+#include <ATen/ops/arange.h>
+
+namespace rsdist::ddp {
+namespace {
+
+TEST(Control, ShardedResultsAreGatheredInRankOrder) {
+  run_ranks(3, [](int rank, Communicator& comm) {
+    // Rank r holds r + 1 values r*10, r*10+1, ...: uneven shards of a validation set.
+    const auto local = at::arange(rank + 1, at::kFloat) + rank * 10;
+    const auto all = all_gather_concat(comm, local);
+    ASSERT_EQ(all.size(0), 6);
+    const std::vector<float> expected = {0, 10, 11, 20, 21, 22};
+    for (int i = 0; i < 6; ++i) EXPECT_FLOAT_EQ(all[i].item<float>(), expected[static_cast<std::size_t>(i)]);
+  });
+}
+
+TEST(Control, EmptyShardsAreFine) {
+  run_ranks(2, [](int rank, Communicator& comm) {
+    const auto local = rank == 0 ? at::arange(0, at::kLong) : at::arange(3, at::kLong);
+    EXPECT_EQ(all_gather_concat(comm, local).size(0), 3);
   });
 }
 
