@@ -23,7 +23,7 @@ apt_packages=(
   libspdlog-dev libfmt-dev
   libgtest-dev
   nlohmann-json3-dev
-  shellcheck
+  shellcheck procps
   python3-venv
 )
 
