@@ -2,12 +2,14 @@
 //
 // The manifest part is the same for every kind; the statistics dispatch on the manifest's kind.
 // A seq corpus is measured from its HDF5 datasets (so a damaged file shows); kinds without their
-// own statistics yet (mind, until issue 4 adds them) print the manifest's counts.
+// own statistics print the manifest's counts. A mind corpus prints its manifest counts and then
+// statistics measured from its HDF5 files.
 #include <ostream>
 
 #include "app/commands.hpp"
 #include "core/error.hpp"
 #include "data/corpus_manifest.hpp"
+#include "data/mind/mind_corpus.hpp"
 #include "data/seq/seq_corpus.hpp"
 
 namespace rsdist::app {
@@ -58,6 +60,32 @@ void print_seq_statistics(const std::string& dir, std::ostream& out) {
                          : 0.0);
 }
 
+
+void print_mind_statistics(const std::string& dir, const data::CorpusManifest& m,
+                           std::ostream& out) {
+  const auto shards = static_cast<std::int32_t>(m.options.value("shards", 1));
+  const mind::MindCorpusStatistics s = mind::read_mind_corpus_statistics(dir, shards);
+  out << "statistics (from the HDF5 files):\n";
+  out << fmt::format("  {:<18} {} (row 0 is <PAD>); title {} / abstract {} tokens\n", "news",
+                     s.news, s.max_title_length, s.max_abstract_length);
+  out << fmt::format("  {:<18} {} x {} (word embeddings)\n", "vocabulary", s.words, s.word_dim);
+  out << fmt::format("  {:<18} {} x {}{}\n", "entities", s.entities, s.entity_dim,
+                     s.context_dim > 0 ? fmt::format(" (+ context {} x {})", s.entities, s.context_dim)
+                                       : std::string(" (no context embeddings)"));
+  std::string per_shard;
+  for (const auto n : s.shard_samples) per_shard += (per_shard.empty() ? "" : ", ") + std::to_string(n);
+  out << fmt::format("  {:<18} {} in {} shard(s): {}\n", "train samples", s.train_samples,
+                     s.shard_samples.size(), per_shard);
+  out << fmt::format("  {:<18} {:.2f} (max {})\n", "train mean history", s.train_mean_history,
+                     s.max_history_num);
+  out << fmt::format("  {:<18} {} impressions, {} candidates, mean history {:.2f}\n", "dev",
+                     s.dev_impressions, s.dev_candidates, s.dev_mean_history);
+  if (s.has_test) {
+    out << fmt::format("  {:<18} {} impressions, {} candidates, mean history {:.2f}\n", "test",
+                       s.test_impressions, s.test_candidates, s.test_mean_history);
+  }
+}
+
 }  // namespace
 
 OptionSchema inspect_schema() {
@@ -73,6 +101,9 @@ int run_inspect(const Config& config, CommandIo& io) {
   print_manifest(dir, manifest, io.out);
   if (manifest.kind == "seq") {
     print_seq_statistics(dir, io.out);
+  } else if (manifest.kind == "mind" && manifest.options.contains("shards")) {
+    print_manifest_counts(manifest, io.out);
+    print_mind_statistics(dir, manifest, io.out);
   } else {
     print_manifest_counts(manifest, io.out);
   }

@@ -198,15 +198,6 @@ TEST(PreprocessSeq, TooShortSequencesAndMissingInputsAreErrors) {
   EXPECT_FALSE(fs::exists(tmp / "corpus"));
 }
 
-TEST(PreprocessSeq, MindIsNotImplementedYet) {
-  TempDir tmp;
-  const Result r = run({"preprocess", "mind", "--out", (tmp / "corpus").string()});
-  EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("rsdist preprocess mind: not implemented yet (issue 4)"), std::string::npos)
-      << r.err;
-  EXPECT_FALSE(fs::exists(tmp / "corpus"));
-}
-
 TEST(PreprocessSeq, RefusesAnExistingOutputWithoutForce) {
   TempDir tmp;
   const fs::path raw = synth_sequences(tmp);

@@ -36,6 +36,14 @@ struct NewsTable {
   std::deque<std::string> entity_id_storage;  // ... these (ids that JSON had to unescape)
   std::vector<NewsRow> rows;
   SkipReport skipped;
+
+  // Rows view into `content`: a copy would dangle, and a container of tables must move them (a
+  // throwing move makes std::vector copy instead), hence no copies and noexcept moves.
+  NewsTable() = default;
+  NewsTable(const NewsTable&) = delete;
+  NewsTable& operator=(const NewsTable&) = delete;
+  NewsTable(NewsTable&&) noexcept = default;
+  NewsTable& operator=(NewsTable&&) noexcept = default;
 };
 
 // news.tsv: 8 tab-separated columns (news id, category, subcategory, title, abstract, url, title
@@ -60,6 +68,13 @@ struct BehaviorsTable {
   std::vector<std::string_view> impression_ids;
   std::vector<std::int8_t> labels;  // 1 clicked, 0 not clicked, -1 unlabeled (test split)
   SkipReport skipped;
+
+  // Views into `content`: no copies (they would dangle); moves keep the heap buffer.
+  BehaviorsTable() = default;
+  BehaviorsTable(const BehaviorsTable&) = delete;
+  BehaviorsTable& operator=(const BehaviorsTable&) = delete;
+  BehaviorsTable(BehaviorsTable&&) noexcept = default;
+  BehaviorsTable& operator=(BehaviorsTable&&) noexcept = default;
 };
 
 // behaviors.tsv: 5 tab-separated columns (impression id, user id, time, space-separated history

@@ -1,0 +1,296 @@
+// Building the MIND corpus in memory and recording it in the manifest; the files themselves are
+// written by mind_corpus_files.cpp.
+#include "data/mind/mind_corpus.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+
+#include "core/error.hpp"
+#include "data/corpus_manifest.hpp"
+
+namespace rsdist::mind {
+namespace {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct SplitDir {
+  const char* name;  // "train", "dev", "test"
+  std::string dir;
+};
+
+std::vector<SplitDir> split_dirs(const MindCorpusOptions& options) {
+  std::vector<SplitDir> splits = {{"train", options.train_dir}, {"dev", options.dev_dir}};
+  if (!options.test_dir.empty()) splits.push_back({"test", options.test_dir});
+  return splits;
+}
+
+std::string in_dir(const std::string& dir, const char* file) { return (fs::path(dir) / file).string(); }
+
+void add_skips(MindCorpus& corpus, std::string name, const SkipReport& report) {
+  corpus.skipped.push_back({std::move(name), report.skipped_lines, report.first_messages});
+}
+
+void add_vector_skips(MindCorpus& corpus, const std::string& name,
+                      const std::vector<VectorReadSummary>& sources) {
+  SkipReport bad;
+  for (const auto& s : sources) {
+    bad.skipped_lines += s.bad_lines.skipped_lines;
+    for (const auto& m : s.bad_lines.first_messages) bad.add(m);
+  }
+  add_skips(corpus, name, bad);
+}
+
+}  // namespace
+
+std::vector<std::int32_t> history_categories_of(std::span<const std::int32_t> history,
+                                                const NewsTensors& tensors,
+                                                const HistoryGraphOptions& graph) {
+  std::vector<std::int32_t> categories(history.size());
+  for (std::size_t i = 0; i < history.size(); ++i) categories[i] = tensors.category[history[i]];
+  return history_category_indices(categories, graph);
+}
+
+MindCorpus build_mind_corpus(const MindCorpusOptions& options, MindStageSeconds* seconds) {
+  MindStageSeconds local;
+  MindStageSeconds& t = seconds ? *seconds : local;
+  RSDIST_CHECK(options.shards >= 1, "--shards must be at least 1 (got {})", options.shards);
+  RSDIST_CHECK(options.negative_sample_num >= 1, "--negative_sample_num must be at least 1");
+  const std::vector<SplitDir> splits = split_dirs(options);
+  const ReadOptions read{options.skip_bad_lines};
+
+  // Every news.tsv and behaviors.tsv is independent: parse them concurrently.
+  auto start = Clock::now();
+  std::vector<std::future<NewsTable>> news_futures;
+  std::vector<std::future<BehaviorsTable>> behavior_futures;
+  for (const auto& s : splits) {
+    news_futures.push_back(std::async(std::launch::async, [path = in_dir(s.dir, "news.tsv"), read] {
+      return read_news(path, read);
+    }));
+    behavior_futures.push_back(
+        std::async(std::launch::async, [path = in_dir(s.dir, "behaviors.tsv"), read] {
+          return read_behaviors(path, read);
+        }));
+  }
+  // Reserved: the tables hold string_views into their own `content`, and NewsTable's move is not
+  // noexcept (std::deque's is not), so a growing vector would COPY them and leave views dangling.
+  std::vector<NewsTable> news_tables;
+  std::vector<BehaviorsTable> behavior_tables;
+  news_tables.reserve(splits.size());
+  behavior_tables.reserve(splits.size());
+  for (auto& f : news_futures) news_tables.push_back(f.get());
+  for (auto& f : behavior_futures) behavior_tables.push_back(f.get());
+  t.read_inputs = seconds_since(start);
+
+  MindCorpus corpus;
+  for (std::size_t i = 0; i < splits.size(); ++i) {
+    add_skips(corpus, std::string(splits[i].name) + "_news", news_tables[i].skipped);
+    add_skips(corpus, std::string(splits[i].name) + "_behaviors", behavior_tables[i].skipped);
+  }
+
+  start = Clock::now();
+  std::vector<const NewsTable*> news_splits;
+  for (const auto& table : news_tables) news_splits.push_back(&table);
+  corpus.news = build_news_corpus(news_splits);
+  corpus.users = build_user_dictionary(behavior_tables[0]);
+  corpus.vocabulary = build_vocabulary(corpus.news, options.vocabulary);
+  corpus.tensors = build_news_tensors(corpus.news, corpus.vocabulary, options.tensors);
+  t.dictionaries = seconds_since(start);
+
+  corpus.graph = options.graph;
+  corpus.graph.max_history_num = options.behaviors.max_history_num;
+  corpus.graph.category_num = corpus.news.categories.size();
+  corpus.graph.validate();
+
+  // GloVe streaming is the longest single stage on real sizes; it needs only the vocabulary, so
+  // it overlaps with the entity vectors and the behaviors.
+  auto glove_future = std::async(std::launch::async, [&] {
+    const auto glove_start = Clock::now();
+    WordEmbeddingOptions word_options;
+    word_options.seed = options.seed;
+    word_options.glove.skip_bad_lines = options.skip_bad_lines;
+    word_options.glove.skip_invalid_utf8_words = options.skip_invalid_glove_words;
+    WordEmbeddings words = build_word_embeddings(corpus.vocabulary, options.glove, word_options);
+    t.glove = seconds_since(glove_start);
+    return words;
+  });
+
+  start = Clock::now();
+  std::vector<std::string> dirs;
+  for (const auto& s : splits) dirs.push_back(s.dir);
+  VectorReadOptions vec_options;
+  vec_options.skip_bad_lines = options.skip_bad_lines;
+  const auto entity_files = existing_files(dirs, "entity_embedding.vec");
+  corpus.entity_embeddings =
+      build_entity_embeddings(corpus.news.entities, entity_files, options.entity_dim, vec_options);
+  const auto context_files = existing_files(dirs, "context_embedding.vec");
+  if (!context_files.empty()) {
+    corpus.context_embeddings = build_entity_embeddings(corpus.news.entities, context_files,
+                                                        options.entity_dim, vec_options);
+  }
+  t.entities = seconds_since(start);
+
+  start = Clock::now();
+  corpus.train = build_train_samples(behavior_tables[0], corpus.users, corpus.news.news,
+                                     options.behaviors);
+  corpus.dev = build_eval_samples(behavior_tables[1], corpus.users, corpus.news.news,
+                                  options.behaviors);
+  if (splits.size() > 2) {
+    corpus.test = build_eval_samples(behavior_tables[2], corpus.users, corpus.news.news,
+                                     options.behaviors);
+  }
+  t.behaviors = seconds_since(start);
+
+  corpus.words = glove_future.get();
+  add_vector_skips(corpus, "glove", corpus.words.matrix.sources);
+  SkipReport invalid_words;
+  for (const auto& s : corpus.words.matrix.sources) {
+    invalid_words.skipped_lines += s.invalid_utf8_words.skipped_lines;
+    for (const auto& m : s.invalid_utf8_words.first_messages) invalid_words.add(m);
+  }
+  add_skips(corpus, "glove_invalid_utf8_words", invalid_words);
+  add_vector_skips(corpus, "entity_embedding", corpus.entity_embeddings.sources);
+  if (corpus.context_embeddings) {
+    add_vector_skips(corpus, "context_embedding", corpus.context_embeddings->sources);
+  }
+  return corpus;
+}
+
+namespace {
+
+nlohmann::ordered_json missing_json(const MissingNewsReport& m) {
+  return {{"history_ids", m.history_ids},
+          {"impression_ids", m.impression_ids},
+          {"impressions_affected", m.impressions_affected}};
+}
+
+nlohmann::ordered_json corpus_counts(const MindCorpus& c, std::int32_t shards) {
+  nlohmann::ordered_json counts;
+  counts["users"] = c.users.size();
+  counts["news"] = c.tensors.news_count;
+  counts["words"] = c.vocabulary.words.size();
+  counts["entities"] = c.news.entities.size();
+  counts["categories"] = c.news.categories.size();
+  counts["subcategories"] = c.news.subcategories.size();
+  counts["word_dim"] = c.words.matrix.dim;
+  counts["glove_vectors"] = c.words.glove_vectors;
+  counts["glove_words_found"] = c.words.matrix.rows_found;
+  counts["entity_vectors_found"] = c.entity_embeddings.rows_found;
+  if (c.context_embeddings) counts["context_vectors_found"] = c.context_embeddings->rows_found;
+  counts["title_truncated"] = c.tensors.title.truncated_texts;
+  counts["abstract_truncated"] = c.tensors.abstract.truncated_texts;
+  counts["train_impressions"] = c.train.impressions.size();
+  counts["train_samples"] = c.train.size();
+  counts["train_negatives"] = c.train.negative_news.size();
+  nlohmann::ordered_json per_shard = nlohmann::ordered_json::array();
+  for (const auto& [begin, end] : shard_ranges(static_cast<std::int64_t>(c.train.size()), shards)) {
+    per_shard.push_back(end - begin);
+  }
+  counts["train_shard_samples"] = per_shard;
+  counts["dev_impressions"] = c.dev.impressions.size();
+  counts["dev_candidates"] = c.dev.size();
+  if (c.test) {
+    counts["test_impressions"] = c.test->impressions.size();
+    counts["test_candidates"] = c.test->size();
+  }
+  nlohmann::ordered_json missing;
+  missing["train"] = missing_json(c.train.missing);
+  missing["dev"] = missing_json(c.dev.missing);
+  if (c.test) missing["test"] = missing_json(c.test->missing);
+  counts["missing_news"] = missing;
+  nlohmann::ordered_json skipped;
+  for (const auto& s : c.skipped) skipped[s.name] = s.skipped;
+  counts["skipped_lines"] = skipped;
+  return counts;
+}
+
+nlohmann::ordered_json corpus_options(const MindCorpusOptions& o) {
+  return {{"shards", o.shards},
+          {"seed", o.seed},
+          {"word_threshold", o.vocabulary.word_threshold},
+          {"max_title_length", o.tensors.max_title_length},
+          {"max_abstract_length", o.tensors.max_abstract_length},
+          {"max_history_num", o.behaviors.max_history_num},
+          {"negative_sample_num", o.negative_sample_num},
+          {"self_connection", o.graph.self_connection},
+          {"adjacent_normalization", o.graph.adjacent_normalization},
+          {"gcn_normalization_type",
+           o.graph.normalization == GraphNormalization::kSymmetric ? "symmetric" : "asymmetric"},
+          {"entity_dim", o.entity_dim},
+          {"word_noise_std", WordEmbeddingOptions{}.noise_std},
+          {"missing_news", o.behaviors.missing_news == MissingNews::kSkip ? "skip" : "error"},
+          {"skip_bad_lines", o.skip_bad_lines},
+          {"skip_invalid_glove_words", o.skip_invalid_glove_words},
+          {"test", !o.test_dir.empty()}};
+}
+
+std::vector<data::ManifestInput> describe_inputs(const MindCorpusOptions& options) {
+  std::vector<data::ManifestInput> inputs;
+  std::vector<std::string> dirs;
+  for (const auto& s : split_dirs(options)) {
+    inputs.push_back(data::describe_input(std::string(s.name) + "_news", in_dir(s.dir, "news.tsv")));
+    inputs.push_back(
+        data::describe_input(std::string(s.name) + "_behaviors", in_dir(s.dir, "behaviors.tsv")));
+    for (const char* vec : {"entity_embedding", "context_embedding"}) {
+      const std::string path = in_dir(s.dir, (std::string(vec) + ".vec").c_str());
+      if (fs::exists(path)) inputs.push_back(data::describe_input(std::string(s.name) + "_" + vec, path));
+    }
+  }
+  inputs.push_back(data::describe_input("glove", options.glove));
+  return inputs;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::int64_t, std::int64_t>> shard_ranges(std::int64_t samples,
+                                                                std::int32_t shards) {
+  RSDIST_CHECK(shards >= 1, "--shards must be at least 1 (got {})", shards);
+  std::vector<std::pair<std::int64_t, std::int64_t>> ranges;
+  for (std::int64_t k = 0; k < shards; ++k) {
+    ranges.emplace_back(k * samples / shards, (k + 1) * samples / shards);
+  }
+  return ranges;
+}
+
+std::string train_shard_file_name(std::int32_t shard, std::int32_t shards) {
+  return fmt::format("train-{:05d}-of-{:05d}.h5", shard, shards);
+}
+
+nlohmann::ordered_json write_mind_corpus(const MindCorpusOptions& options, const fs::path& dir,
+                                         MindStageSeconds* seconds) {
+  MindStageSeconds local;
+  MindStageSeconds& t = seconds ? *seconds : local;
+  // Inputs are parsed first so that a malformed line is reported before minutes of hashing.
+  const MindCorpus corpus = build_mind_corpus(options, &t);
+  RSDIST_CHECK(static_cast<std::int64_t>(corpus.train.size()) >= options.shards,
+               "--shards {} is more than the {} train samples", options.shards, corpus.train.size());
+
+  auto start = Clock::now();
+  data::CorpusManifest manifest;
+  manifest.kind = "mind";
+  manifest.inputs = describe_inputs(options);
+  t.digests = seconds_since(start);
+
+  start = Clock::now();
+  write_mind_corpus_files(corpus, options.shards, dir);
+  manifest.options = corpus_options(options);
+  manifest.counts = corpus_counts(corpus, options.shards);
+  manifest.files.push_back({kNewsFileName, "news tensors, word/entity/context embeddings, word counts"});
+  manifest.files.push_back({kDictionariesFileName, "index -> name of users, news, words, entities, "
+                                                   "categories, subcategories"});
+  for (std::int32_t k = 0; k < options.shards; ++k) {
+    manifest.files.push_back({train_shard_file_name(k, options.shards),
+                              fmt::format("train samples, shard {} of {}", k, options.shards)});
+  }
+  manifest.files.push_back({kDevFileName, "dev impressions and candidates"});
+  if (corpus.test) manifest.files.push_back({kTestFileName, "test impressions and candidates"});
+  data::write_corpus_manifest(dir, manifest);
+  t.write = seconds_since(start);
+  return manifest.counts;
+}
+
+}  // namespace rsdist::mind
