@@ -1,4 +1,5 @@
 #include "app/cli.hpp"
+#include "app/cli_runner.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,17 +8,9 @@
 namespace rsdist::app {
 namespace {
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
+using Result = rsdist::testing::CliResult;
 
-Result run(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = run_cli(args, out, err);
-  return {code, out.str(), err.str()};
-}
+Result run(const std::vector<std::string>& args) { return rsdist::testing::run_rsdist(args); }
 
 TEST(Cli, TopLevelHelpListsEverySubcommand) {
   const auto r = run({"--help"});

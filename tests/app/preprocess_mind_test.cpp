@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "app/cli.hpp"
+#include "app/cli_runner.hpp"
 #include "data/corpus_manifest.hpp"
 #include "data/hdf5/file.hpp"
 #include "data/mind/mind_corpus.hpp"
@@ -21,16 +22,9 @@ namespace fs = std::filesystem;
 using rsdist::testing::read_file;
 using rsdist::testing::TempDir;
 
-struct Result {
-  int code;
-  std::string out, err;
-};
+using Result = rsdist::testing::CliResult;
 
-Result run(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = run_cli(args, out, err);
-  return {code, out.str(), err.str()};
-}
+Result run(const std::vector<std::string>& args) { return rsdist::testing::run_rsdist(args); }
 
 fs::path synth_mind(const TempDir& tmp) {
   const fs::path dir = tmp / "raw";

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "app/cli.hpp"
+#include "app/cli_runner.hpp"
 #include "data/corpus_manifest.hpp"
 #include "data/seq/seq_corpus.hpp"
 #include "support/temp_dir.hpp"
@@ -19,16 +20,9 @@ namespace fs = std::filesystem;
 using rsdist::testing::read_file;
 using rsdist::testing::TempDir;
 
-struct Result {
-  int code;
-  std::string out, err;
-};
+using Result = rsdist::testing::CliResult;
 
-Result run(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = run_cli(args, out, err);
-  return {code, out.str(), err.str()};
-}
+Result run(const std::vector<std::string>& args) { return rsdist::testing::run_rsdist(args); }
 
 // Synthetic sequences in both formats: DIR/sequences.txt (GCL4SR), DIR/sequences_s3rec.txt.
 fs::path synth_sequences(const TempDir& tmp) {
