@@ -13,8 +13,11 @@ cd "$repo"
 "$rsdist" synth mind --out "$out/mind" --preset small --seed 1 --force
 "$rsdist" synth seq --out "$out/seq" --seed 1 --force
 "$rsdist" synth ratings --out "$out/ratings" --seed 1 --force
+"$rsdist" preprocess mind --train "$out/mind/train" --dev "$out/mind/dev" --test "$out/mind/test" \
+  --glove "$out/mind/glove.txt" --out "$out/mind-corpus" --shards 2 --force
+"$rsdist" inspect "$out/mind-corpus"
 "$rsdist" preprocess seq --input "$out/seq/sequences.txt" --out "$out/seq-corpus" --force
 "$rsdist" inspect "$out/seq-corpus"
 "$rsdist" train --config configs/naml_synthetic.ini --print-config
-echo "[demo] synthetic data and a sequence corpus in $out; MIND preprocessing, training and"
-echo "[demo] evaluation arrive with their issues"
+echo "[demo] synthetic data and MIND and sequence corpora in $out; training and evaluation"
+echo "[demo] arrive with their issues"
