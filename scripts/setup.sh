@@ -24,6 +24,7 @@ apt_packages=(
   libgtest-dev
   nlohmann-json3-dev
   shellcheck procps
+  clang libclang-rt-14-dev
   python3-venv
 )
 

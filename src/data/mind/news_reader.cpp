@@ -1,8 +1,9 @@
 #include "data/mind/news_reader.hpp"
 
 #include <fmt/format.h>
-
 #include <nlohmann/json.hpp>
+
+#include <limits>
 
 #include "core/error.hpp"
 #include "data/mind/utf8.hpp"
@@ -35,6 +36,16 @@ std::string check_utf8(std::string_view line) {
   return {};
 }
 
+// What a JSON value looks like, for an error message. Containers are named, never dumped: dump()
+// recurses once per nesting level, and a hostile line nested a million deep would overflow the
+// stack (found by fuzz/mind_parsers_fuzz.cpp).
+std::string describe(const nlohmann::json& value) {
+  for (const auto& member : value) {  // one level: iterating a container does not recurse
+    if (member.is_structured()) return std::string("a JSON ") + value.type_name() + " with nested values";
+  }
+  return shown(value.dump());
+}
+
 // Parses one entity list; returns an error description, empty on success.
 std::string parse_entities(std::string_view json_text, const char* column, std::vector<NewsEntity>& out,
                            std::deque<std::string>& id_storage) {
@@ -49,12 +60,13 @@ std::string parse_entities(std::string_view json_text, const char* column, std::
   for (const auto& entity : parsed) {
     const auto id = entity.is_object() ? entity.find("WikidataId") : entity.end();
     const auto offsets = entity.is_object() ? entity.find("OccurrenceOffsets") : entity.end();
-    if (!entity.is_object() || id == entity.end() || !id->is_string() || offsets == entity.end() ||
+    if (!entity.is_object() || id == entity.end() || !id->is_string() ||
+        id->get_ref<const std::string&>().empty() || offsets == entity.end() ||
         !offsets->is_array()) {
       return fmt::format(
-          "expected every {} entity to be an object with a string \"WikidataId\" and an array "
-          "\"OccurrenceOffsets\", found {}",
-          column, shown(entity.dump()));
+          "expected every {} entity to be an object with a non-empty string \"WikidataId\" and "
+          "an array \"OccurrenceOffsets\", found {}",
+          column, describe(entity));
     }
     NewsEntity parsed_entity;
     const auto& id_text = id->get_ref<const std::string&>();
@@ -67,9 +79,16 @@ std::string parse_entities(std::string_view json_text, const char* column, std::
       parsed_entity.wikidata_id = id_storage.back();
     }
     for (const auto& offset : *offsets) {
-      if (!offset.is_number_integer() || offset.get<std::int64_t>() < 0) {
-        return fmt::format("expected non-negative integer OccurrenceOffsets in the {} column, found {}", column,
-                           shown(offset.dump()));
+      // Offsets are character positions in a title or abstract: 0 .. INT32_MAX. An unsigned
+      // 64-bit value does not fit int64 either, so check the kind before reading it.
+      const bool in_range = offset.is_number_unsigned()
+                                ? offset.get<std::uint64_t>() <= std::numeric_limits<std::int32_t>::max()
+                                : offset.is_number_integer() && offset.get<std::int64_t>() >= 0 &&
+                                      offset.get<std::int64_t>() <= std::numeric_limits<std::int32_t>::max();
+      if (!in_range) {
+        return fmt::format("expected integer OccurrenceOffsets in [0, 2147483647] in the {} column, "
+                           "found {}",
+                           column, describe(offset));
       }
       parsed_entity.occurrence_offsets.push_back(static_cast<std::int32_t>(offset.get<std::int64_t>()));
     }

@@ -72,8 +72,8 @@ TEST(MindNewsReader, ReportsEveryMalformedCase) {
   EXPECT_EQ(error_of([&] { parse_news("N2\tc\ts\tT\tA\tu\t[]\t{}\n", "news.tsv"); }),
             "news.tsv:1: expected a JSON array of entities in the abstract entities column, found object");
   EXPECT_EQ(error_of([&] { parse_news("N2\tc\ts\tT\tA\tu\t[{\"WikidataId\": 5}]\t[]\n", "news.tsv"); }),
-            "news.tsv:1: expected every title entities entity to be an object with a string \"WikidataId\" and an "
-            "array \"OccurrenceOffsets\", found '{\"WikidataId\":5}'");
+            "news.tsv:1: expected every title entities entity to be an object with a non-empty string "
+            "\"WikidataId\" and an array \"OccurrenceOffsets\", found '{\"WikidataId\":5}'");
   EXPECT_EQ(error_of([&] { parse_news("N2\tc\ts\tT\xE9\tA\tu\t[]\t[]\n", "news.tsv"); }),
             "news.tsv:1: expected UTF-8 text, found invalid byte 0xE9 at byte 8 of the line");
   EXPECT_EQ(error_of([&] { parse_news("\tc\ts\tT\tA\tu\t[]\t[]\n", "news.tsv"); }),
