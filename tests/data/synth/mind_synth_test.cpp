@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "data/synth/option_errors.hpp"
 #include "data/synth/synth.hpp"
 #include "support/temp_dir.hpp"
 
@@ -525,11 +526,7 @@ TEST(MindSynthDeterminism, SameOptionsGiveIdenticalBytesOtherSeedsDiffer) {
 }
 
 TEST(MindSynthValidation, InvalidOptionsThrowNamingTheOption) {
-  struct Case {
-    void (*change)(MindOptions&);
-    const char* message;
-  };
-  const Case cases[] = {
+  const rsdist::testing::OptionErrorCase<MindOptions> cases[] = {
       {[](MindOptions& o) { o.news = 0; }, "--news must be >= 10 (got 0)"},
       {[](MindOptions& o) { o.users = 0; }, "--users must be >= 1"},
       {[](MindOptions& o) { o.train_impressions = -1; }, "--train_impressions must be >= 1"},
@@ -540,18 +537,8 @@ TEST(MindSynthValidation, InvalidOptionsThrowNamingTheOption) {
       {[](MindOptions& o) { o.word_dim = 0; }, "--word_dim must be >= 1"},
       {[](MindOptions& o) { o.entity_dim = 0; }, "--entity_dim must be >= 1"},
   };
-  TempDir tmp;
-  for (const auto& c : cases) {
-    MindOptions o;
-    c.change(o);
-    try {
-      write_mind(o, tmp.path());
-      ADD_FAILURE() << "no error for " << c.message;
-    } catch (const Error& e) {
-      EXPECT_NE(e.message().find(c.message), std::string::npos) << e.message();
-    }
-  }
-  EXPECT_TRUE(fs::is_empty(tmp.path())) << "nothing is written for invalid options";
+  rsdist::testing::expect_option_errors(
+      cases, [](const MindOptions& o, const fs::path& dir) { write_mind(o, dir); });
   EXPECT_EQ(max_mind_topics(), 17);
   EXPECT_NO_THROW(validate(MindOptions{}));
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "data/synth/option_errors.hpp"
 #include "data/synth/synth.hpp"
 #include "support/temp_dir.hpp"
 
@@ -193,11 +194,7 @@ TEST(RatingsSynthDeterminism, SameOptionsGiveIdenticalBytesOtherSeedsDiffer) {
 }
 
 TEST(RatingsSynthValidation, InvalidOptionsThrowNamingTheOption) {
-  struct Case {
-    void (*change)(RatingsOptions&);
-    const char* message;
-  };
-  const Case cases[] = {
+  const rsdist::testing::OptionErrorCase<RatingsOptions> cases[] = {
       {[](RatingsOptions& o) { o.users = 0; }, "--rating_users must be >= 1"},
       {[](RatingsOptions& o) { o.items = 1; }, "--rating_items must be >= 2"},
       {[](RatingsOptions& o) { o.genres = 0; }, "--genres must be >= 1"},
@@ -208,18 +205,8 @@ TEST(RatingsSynthValidation, InvalidOptionsThrowNamingTheOption) {
       {[](RatingsOptions& o) { o.users = 2; },
        "--rating_items (400) must be <= --rating_users x --max_ratings"},
   };
-  TempDir tmp;
-  for (const auto& c : cases) {
-    RatingsOptions o;
-    c.change(o);
-    try {
-      write_ratings(o, tmp.path());
-      ADD_FAILURE() << "no error for " << c.message;
-    } catch (const Error& e) {
-      EXPECT_NE(e.message().find(c.message), std::string::npos) << e.message();
-    }
-  }
-  EXPECT_TRUE(fs::is_empty(tmp.path()));
+  rsdist::testing::expect_option_errors(
+      cases, [](const RatingsOptions& o, const fs::path& dir) { write_ratings(o, dir); });
 }
 
 }  // namespace

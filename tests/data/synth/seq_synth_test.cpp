@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "data/synth/option_errors.hpp"
 #include "data/synth/synth.hpp"
 #include "support/temp_dir.hpp"
 
@@ -217,11 +218,7 @@ TEST(SeqSynthCoverage, EveryItemAppearsEvenWhenSequencesAreFull) {
 }
 
 TEST(SeqSynthValidation, InvalidOptionsThrowNamingTheOption) {
-  struct Case {
-    void (*change)(SeqOptions&);
-    const char* message;
-  };
-  const Case cases[] = {
+  const rsdist::testing::OptionErrorCase<SeqOptions> cases[] = {
       {[](SeqOptions& o) { o.users = 0; }, "--seq_users must be >= 1"},
       {[](SeqOptions& o) { o.items = 1; }, "--seq_items must be >= 2"},
       {[](SeqOptions& o) { o.clusters = 0; }, "--clusters must be >= 1"},
@@ -235,18 +232,8 @@ TEST(SeqSynthValidation, InvalidOptionsThrowNamingTheOption) {
        },
        "--seq_items (500) must be <= --seq_users x --max_length"},
   };
-  TempDir tmp;
-  for (const auto& c : cases) {
-    SeqOptions o;
-    c.change(o);
-    try {
-      write_seq(o, tmp.path());
-      ADD_FAILURE() << "no error for " << c.message;
-    } catch (const Error& e) {
-      EXPECT_NE(e.message().find(c.message), std::string::npos) << e.message();
-    }
-  }
-  EXPECT_TRUE(fs::is_empty(tmp.path()));
+  rsdist::testing::expect_option_errors(
+      cases, [](const SeqOptions& o, const fs::path& dir) { write_seq(o, dir); });
 }
 
 }  // namespace
