@@ -16,11 +16,16 @@ std::string format_number(double value) {
 
 std::string OptionSpec::type_name() const {
   switch (type) {
-    case OptionType::kInt: return "integer";
-    case OptionType::kFloat: return "number";
-    case OptionType::kBool: return "true|false";
-    case OptionType::kFlag: return "switch";
-    case OptionType::kString: break;
+    case OptionType::kInt:
+      return "integer";
+    case OptionType::kFloat:
+      return "number";
+    case OptionType::kBool:
+      return "true|false";
+    case OptionType::kFlag:
+      return "switch";
+    case OptionType::kString:
+      break;
   }
   if (!choices.empty()) {
     std::string joined;
@@ -39,8 +44,7 @@ OptionSchema& OptionSchema::group(std::string name) {
 
 OptionSpec& OptionSchema::add(const std::string& name, OptionType type, std::string help) {
   RSDIST_CHECK(find(name) == nullptr, "option '{}' declared twice for {}", name, command_name_);
-  RSDIST_CHECK(name.find('-') == std::string::npos, "option name '{}' must use underscores",
-               name);
+  RSDIST_CHECK(name.find('-') == std::string::npos, "option name '{}' must use underscores", name);
   OptionSpec spec;
   spec.name = name;
   spec.group = current_group_;
@@ -168,10 +172,6 @@ std::string OptionSchema::help_text(const std::string& summary) const {
   }
   return out.str();
 }
-
-}  // namespace rsdist
-
-namespace rsdist {
 
 void add_common_options(OptionSchema& schema) {
   schema.group("general")

@@ -25,8 +25,8 @@ struct OptionSpec {
   bool command_line_only = false;           // --config, --print_config, --force, ...
   std::optional<double> min_value;          // for kInt/kFloat
   std::optional<double> max_value;
-  std::vector<std::string> choices;         // for kString; empty means free text
-  int positional_index = -1;                // >= 0: also taken from the n-th positional argument
+  std::vector<std::string> choices;  // for kString; empty means free text
+  int positional_index = -1;         // >= 0: also taken from the n-th positional argument
 
   std::string type_name() const;  // "integer", "number", "string", "true|false", "switch"
 };
@@ -76,10 +76,6 @@ class OptionSchema {
 
 // Formats a double so that it reads back exactly ("0.0001", "1e-05", "4").
 std::string format_number(double value);
-
-}  // namespace rsdist
-
-namespace rsdist {
 
 // The options every subcommand has: --config (an INI file) and --log_level.
 void add_common_options(OptionSchema& schema);

@@ -17,19 +17,16 @@ std::string nccl_library_version();
 std::string mpi_library_version();
 
 struct BackendStatus {
-  std::string name;    // "cuda", "nccl", "mpi"
+  std::string name;  // "cuda", "nccl", "mpi"
   bool built = false;
   std::string detail;  // the version when built, the reason otherwise
 };
 
 std::vector<BackendStatus> backend_statuses();
 
-// Throws unless `name` ("cuda", "nccl", "mpi") was built; "local" (threads in one process) always is.
+// Throws unless `name` ("cuda", "nccl", "mpi") was built; "local" (threads in one process) always
+// is.
 void require_backend(const std::string& name);
-
-}  // namespace rsdist::ddp
-
-namespace rsdist::ddp {
 
 // CUDA devices visible to this process (0 in builds without CUDA or on machines without a GPU).
 int cuda_device_count();

@@ -1,7 +1,9 @@
 #include "ddp/control.hpp"
 
+#include <ATen/ops/cat.h>
 #include <ATen/ops/full.h>
 #include <ATen/ops/tensor.h>
+#include <ATen/ops/zeros.h>
 
 #include "core/error.hpp"
 
@@ -44,17 +46,11 @@ EpochDecision broadcast_decision(Communicator& comm, const EpochDecision& decisi
 }
 
 bool any_rank(Communicator& comm, bool local_request, at::Device device) {
-  at::Tensor flag = at::full({1}, local_request ? 1.0 : 0.0, at::TensorOptions().dtype(at::kFloat).device(device));
+  at::Tensor flag = at::full({1}, local_request ? 1.0 : 0.0,
+                             at::TensorOptions().dtype(at::kFloat).device(device));
   comm.all_reduce(flag, ReduceOp::kMax);
   return flag.cpu().item<float>() > 0.0f;
 }
-
-}  // namespace rsdist::ddp
-
-#include <ATen/ops/cat.h>
-#include <ATen/ops/zeros.h>
-
-namespace rsdist::ddp {
 
 at::Tensor all_gather_concat(Communicator& comm, const at::Tensor& local) {
   RSDIST_CHECK(local.dim() == 1, "all_gather_concat takes 1-D tensors, got {} dimensions",
@@ -62,7 +58,8 @@ at::Tensor all_gather_concat(Communicator& comm, const at::Tensor& local) {
   const auto small = at::TensorOptions().dtype(at::kLong).device(local.device());
   const at::Tensor lengths = comm.all_gather(at::full({1}, local.size(0), small)).cpu();
   std::int64_t longest = 0;
-  for (int r = 0; r < comm.world_size(); ++r) longest = std::max(longest, lengths[r][0].item<std::int64_t>());
+  for (int r = 0; r < comm.world_size(); ++r)
+    longest = std::max(longest, lengths[r][0].item<std::int64_t>());
   at::Tensor padded = at::zeros({longest}, local.options());
   padded.narrow(0, 0, local.size(0)).copy_(local);
   const at::Tensor rows = comm.all_gather(padded);

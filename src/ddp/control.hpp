@@ -24,7 +24,8 @@ class EarlyStopping {
   EpochDecision update(std::int64_t epoch, double metric);
 
   // For resume: the state after earlier epochs.
-  void restore(double best_metric, std::int64_t best_epoch, std::int64_t epochs_without_improvement);
+  void restore(double best_metric, std::int64_t best_epoch,
+               std::int64_t epochs_without_improvement);
   std::int64_t epochs_without_improvement() const { return bad_epochs_; }
 
  private:
@@ -35,14 +36,11 @@ class EarlyStopping {
 };
 
 // Rank 0's `decision` on every rank (other ranks' argument is ignored).
-EpochDecision broadcast_decision(Communicator& comm, const EpochDecision& decision, at::Device device);
+EpochDecision broadcast_decision(Communicator& comm, const EpochDecision& decision,
+                                 at::Device device);
 
 // True on every rank if any rank's `local_request` is true (e.g. a SIGTERM seen by one rank).
 bool any_rank(Communicator& comm, bool local_request, at::Device device);
-
-}  // namespace rsdist::ddp
-
-namespace rsdist::ddp {
 
 // For validation sharded across ranks: every rank contributes a 1-D tensor of its own length
 // (scores, labels, impression ids of its shard); every rank gets the concatenation in rank order.

@@ -12,10 +12,6 @@ std::string cuda_runtime_version() {
   return fmt::format("CUDA runtime {}.{}", version / 1000, (version % 1000) / 10);
 }
 
-}  // namespace rsdist::ddp
-
-namespace rsdist::ddp {
-
 int cuda_device_count() {
   int count = 0;
   // No driver or no device is not an error here: the job then runs on CPU.

@@ -5,10 +5,6 @@ namespace rsdist::ddp {
 
 std::string cuda_runtime_version() { RSDIST_BACKEND_MISSING("CUDA", "RSDIST_WITH_CUDA"); }
 
-}  // namespace rsdist::ddp
-
-namespace rsdist::ddp {
-
 int cuda_device_count() { return 0; }
 
 void bind_cuda_device(int) { RSDIST_BACKEND_MISSING("CUDA", "RSDIST_WITH_CUDA"); }

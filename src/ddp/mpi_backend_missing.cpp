@@ -1,17 +1,12 @@
+#include <cstdlib>
+
 #include "ddp/backend_missing.hpp"
 #include "ddp/backends.hpp"
+#include "ddp/mpi_session.hpp"
 
 namespace rsdist::ddp {
 
 std::string mpi_library_version() { RSDIST_BACKEND_MISSING("MPI", "RSDIST_WITH_MPI"); }
-
-}  // namespace rsdist::ddp
-
-#include <cstdlib>
-
-#include "ddp/mpi_session.hpp"
-
-namespace rsdist::ddp {
 
 std::unique_ptr<MpiSession> MpiSession::initialize() {
   RSDIST_BACKEND_MISSING("MPI", "RSDIST_WITH_MPI");

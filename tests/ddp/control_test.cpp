@@ -1,8 +1,8 @@
 #include "ddp/control.hpp"
 
-#include <gtest/gtest.h>
-
 #include <ATen/TensorOperators.h>
+#include <ATen/ops/arange.h>
+#include <gtest/gtest.h>
 
 #include "ddp/thread_ranks.hpp"
 
@@ -57,14 +57,6 @@ TEST(Control, AnyRankRequestReachesEveryRank) {
   });
 }
 
-}  // namespace
-}  // namespace rsdist::ddp
-
-#include <ATen/ops/arange.h>
-
-namespace rsdist::ddp {
-namespace {
-
 TEST(Control, ShardedResultsAreGatheredInRankOrder) {
   run_ranks(3, [](int rank, Communicator& comm) {
     // Rank r holds r + 1 values r*10, r*10+1, ...: uneven shards of a validation set.
@@ -72,7 +64,8 @@ TEST(Control, ShardedResultsAreGatheredInRankOrder) {
     const auto all = all_gather_concat(comm, local);
     ASSERT_EQ(all.size(0), 6);
     const std::vector<float> expected = {0, 10, 11, 20, 21, 22};
-    for (int i = 0; i < 6; ++i) EXPECT_FLOAT_EQ(all[i].item<float>(), expected[static_cast<std::size_t>(i)]);
+    for (int i = 0; i < 6; ++i)
+      EXPECT_FLOAT_EQ(all[i].item<float>(), expected[static_cast<std::size_t>(i)]);
   });
 }
 
