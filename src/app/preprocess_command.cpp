@@ -83,9 +83,10 @@ int preprocess_mind(const Config& config, CommandIo& io) {
           : std::string(),
       c["missing_news"].dump(), c["skipped_lines"].dump());
   io.log.root->info(
-      "preprocess mind: stages (s): read inputs {:.2f}, tokenise+dictionaries {:.2f}, GloVe "
-      "{:.2f} (overlapped), entities {:.2f}, behaviors {:.2f}, digests {:.2f}, write {:.2f}",
-      t.read_inputs, t.dictionaries, t.glove, t.entities, t.behaviors, t.digests, t.write);
+      "preprocess mind: stages (s): read news {:.2f}, tokenise+dictionaries {:.2f}, GloVe "
+      "{:.2f} (overlapped), entities+behaviors pass 1 {:.2f}, digests {:.2f} (overlapped), "
+      "write (behaviors pass 2) {:.2f}",
+      t.read_inputs, t.dictionaries, t.glove, t.behaviors, t.digests, t.write);
   return 0;
 }
 

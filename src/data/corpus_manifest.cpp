@@ -29,8 +29,9 @@ T typed_field(const Json& object, const char* name, const std::string& source) {
 
 }  // namespace
 
-ManifestInput describe_input(const std::string& role, const std::string& path) {
-  const FileDigest digest = digest_file(path);
+ManifestInput describe_input(const std::string& role, const std::string& path,
+                             const std::atomic<bool>* stop) {
+  const FileDigest digest = digest_file(path, stop);
   return {role, path, digest.size_bytes, digest.sha256};
 }
 

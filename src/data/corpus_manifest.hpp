@@ -7,6 +7,7 @@
 // options give the same manifest.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -41,7 +42,8 @@ struct CorpusManifest {
 };
 
 // Size and SHA-256 of `path` (streamed), recorded under `role`.
-ManifestInput describe_input(const std::string& role, const std::string& path);
+ManifestInput describe_input(const std::string& role, const std::string& path,
+                             const std::atomic<bool>* stop = nullptr);
 
 nlohmann::ordered_json manifest_to_json(const CorpusManifest& manifest);
 // Throws naming `source` (a file name for messages) on a missing or mistyped field.

@@ -8,13 +8,15 @@
 
 namespace rsdist::data {
 
-FileDigest digest_file(const std::filesystem::path& path) {
+FileDigest digest_file(const std::filesystem::path& path, const std::atomic<bool>* stop) {
   std::ifstream in(path, std::ios::binary);
   RSDIST_CHECK(in.good(), "cannot read {} to compute its checksum", path.string());
   Sha256 sha;
   FileDigest digest;
   std::vector<char> buffer(std::size_t{1} << 20);
   while (in) {
+    RSDIST_CHECK(stop == nullptr || !stop->load(std::memory_order_relaxed),
+                 "checksum of {} abandoned", path.string());
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     const auto got = static_cast<std::size_t>(in.gcount());
     sha.update(buffer.data(), got);

@@ -2,6 +2,7 @@
 // from (the hash itself is core/sha256.hpp).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -14,6 +15,8 @@ struct FileDigest {
 };
 
 // Streams the file in 1 MiB blocks (constant memory); throws naming the path if it cannot be read.
-FileDigest digest_file(const std::filesystem::path& path);
+// A set `*stop` (checked per block) abandons the work with an rsdist::Error: hashing runs beside
+// parsing, and a parse error must not wait for gigabytes of hashing.
+FileDigest digest_file(const std::filesystem::path& path, const std::atomic<bool>* stop = nullptr);
 
 }  // namespace rsdist::data

@@ -170,6 +170,59 @@ TEST(PreprocessMind, ExistingOutputNeedsForceAndRunsAreDeterministic) {
   }
 }
 
+// Every dataset of `name` in a and b has the same dtype, shape, layout and values.
+void expect_same_datasets(const fs::path& a, const fs::path& b, const std::vector<std::string>& names) {
+  const h5::File fa = h5::File::open(a);
+  const h5::File fb = h5::File::open(b);
+  for (const auto& name : names) {
+    const auto ia = fa.info(name);
+    const auto ib = fb.info(name);
+    EXPECT_EQ(ia.shape, ib.shape) << a << " " << name;
+    EXPECT_EQ(ia.chunk, ib.chunk) << a << " " << name;
+    EXPECT_EQ(ia.dtype, ib.dtype) << a << " " << name;
+    if (ia.dtype == h5::DType::kInt64) {
+      EXPECT_EQ(fa.read<std::int64_t>(name), fb.read<std::int64_t>(name)) << a << " " << name;
+    } else {
+      ASSERT_EQ(ia.dtype, h5::DType::kInt32) << name;
+      EXPECT_EQ(fa.read<std::int32_t>(name), fb.read<std::int32_t>(name)) << a << " " << name;
+    }
+  }
+}
+
+// The streamed writer (two passes over behaviors.tsv in chunks) gives the same datasets whatever
+// the chunk size, down to chunks of one line, as writing the in-memory corpus at once.
+TEST(PreprocessMind, StreamedBehaviorsGiveTheSameDatasetsForAnyChunkSize) {
+  TempDir tmp;
+  const fs::path raw = synth_mind(tmp);
+  mind::MindCorpusOptions o = options_of(raw);
+  o.shards = 3;
+  fs::create_directories(tmp / "whole");
+  mind::write_mind_corpus_files(mind::build_mind_corpus(o), o.shards, tmp / "whole");
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{700}, std::size_t{32} << 20}) {
+    const fs::path out = tmp / ("chunk" + std::to_string(chunk));
+    fs::create_directories(out);
+    o.behaviors_chunk_bytes = chunk;
+    const auto counts = mind::write_mind_corpus(o, out);
+    EXPECT_GT(counts["train_samples"].get<std::int64_t>(), 3);
+    for (const auto& file : {"news.h5", "dictionaries.json"}) {
+      EXPECT_EQ(read_file(out / file), read_file(tmp / "whole" / file)) << file << " chunk " << chunk;
+    }
+    for (int k = 0; k < 3; ++k) {
+      const std::string shard = mind::train_shard_file_name(k, 3);
+      expect_same_datasets(out / shard, tmp / "whole" / shard,
+                           {"sample_range", "impression", "user", "history", "history_length",
+                            "history_categories", "positive", "negative_offsets", "negatives"});
+    }
+    for (const char* eval : {"dev.h5", "test.h5"}) {
+      expect_same_datasets(out / eval, tmp / "whole" / eval,
+                           {"impressions/user", "impressions/source_line", "impressions/history",
+                            "impressions/history_length", "impressions/history_categories",
+                            "impressions/candidate_offsets", "candidates/impression",
+                            "candidates/news", "candidates/label"});
+    }
+  }
+}
+
 TEST(PreprocessMind, AMalformedLineFailsWithFileAndLineOrIsSkippedAndCounted) {
   TempDir tmp;
   const fs::path raw = synth_mind(tmp);

@@ -88,27 +88,50 @@ Handle File::open_dataset(const std::string& name) const {
   return dataset;
 }
 
-void File::write_raw(const std::string& name, DType dtype, const void* data, std::size_t count,
-                     const std::vector<std::uint64_t>& shape, const WriteOptions& options) {
-  const std::vector<std::uint64_t> dims = shape.empty() ? std::vector<std::uint64_t>{count} : shape;
-  RSDIST_CHECK(product(dims) == count,
-               "dataset '{}' in {}: shape [{}] holds {} elements but {} were given", name, path_,
-               fmt::join(dims, ", "), product(dims), count);
+std::size_t dtype_bytes(DType dtype) {
+  switch (dtype) {
+    case DType::kInt32:
+    case DType::kFloat32:
+      return 4;
+    case DType::kInt64:
+      return 8;
+    case DType::kUInt8:
+      return 1;
+  }
+  return 4;
+}
+
+// Rows per chunk of a dataset of `dims`, 0 when it is stored contiguously.
+std::uint64_t chunk_rows_of(const std::vector<std::uint64_t>& dims, bool growing,
+                            const WriteOptions& options) {
+  const std::uint64_t count = product(dims);
+  if (!growing && (count < options.compress_min_elements || count == 0)) return 0;
+  const std::uint64_t row_elements = std::max<std::uint64_t>(1, product(dims, 1));
+  const std::uint64_t rows_per_chunk =
+      std::max<std::uint64_t>(1, options.chunk_elements / row_elements);
+  return growing ? rows_per_chunk : std::clamp<std::uint64_t>(rows_per_chunk, 1, dims[0]);
+}
+
+Handle File::create_dataset(const std::string& name, DType dtype,
+                            const std::vector<std::uint64_t>& dims, bool growing,
+                            const WriteOptions& options) {
   const std::size_t slash = name.rfind('/');
   if (slash != std::string::npos && slash > 0) create_group(name.substr(0, slash));
 
   const std::vector<hsize_t> hdims(dims.begin(), dims.end());
-  Handle space(H5Screate_simple(static_cast<int>(hdims.size()), hdims.data(), nullptr), &H5Sclose);
+  std::vector<hsize_t> max_dims = hdims;
+  if (growing) max_dims[0] = H5S_UNLIMITED;
+  Handle space(H5Screate_simple(static_cast<int>(hdims.size()), hdims.data(), max_dims.data()),
+               &H5Sclose);
   RSDIST_H5_CHECK(space.get(), "cannot make the dataspace of dataset '{}' in {}", name, path_);
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), &H5Pclose);
   RSDIST_H5_CHECK(dcpl.get(), "cannot make properties for dataset '{}' in {}", name, path_);
   // No modification time in the object header: the same data gives the same file bytes.
   RSDIST_H5_CHECK(H5Pset_obj_track_times(dcpl.get(), 0), "cannot set properties of '{}' in {}",
                   name, path_);
-  if (count >= options.compress_min_elements && count > 0) {
+  if (const std::uint64_t chunk_rows = chunk_rows_of(dims, growing, options); chunk_rows > 0) {
     std::vector<hsize_t> chunk = hdims;
-    const std::uint64_t row_elements = std::max<std::uint64_t>(1, product(dims, 1));
-    chunk[0] = std::clamp<std::uint64_t>(options.chunk_elements / row_elements, 1, dims[0]);
+    chunk[0] = chunk_rows;
     RSDIST_H5_CHECK(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()),
                     "cannot chunk dataset '{}' in {}", name, path_);
     if (options.shuffle) {
@@ -125,9 +148,96 @@ void File::write_raw(const std::string& name, DType dtype, const void* data, std
                             dcpl.get(), H5P_DEFAULT),
                  &H5Dclose);
   RSDIST_H5_CHECK(dataset.get(), "cannot create dataset '{}' in {}", name, path_);
+  return dataset;
+}
+
+void File::write_raw(const std::string& name, DType dtype, const void* data, std::size_t count,
+                     const std::vector<std::uint64_t>& shape, const WriteOptions& options) {
+  const std::vector<std::uint64_t> dims = shape.empty() ? std::vector<std::uint64_t>{count} : shape;
+  RSDIST_CHECK(product(dims) == count,
+               "dataset '{}' in {}: shape [{}] holds {} elements but {} were given", name, path_,
+               fmt::join(dims, ", "), product(dims), count);
+  const Handle dataset = create_dataset(name, dtype, dims, /*growing=*/false, options);
   if (count == 0) return;
   RSDIST_H5_CHECK(H5Dwrite(dataset.get(), memory_type(dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
                   "cannot write dataset '{}' in {}", name, path_);
+}
+
+RowWriter File::create_rows(const std::string& name, DType dtype, std::uint64_t rows,
+                            const std::vector<std::uint64_t>& row_shape,
+                            const WriteOptions& options) {
+  const bool growing = rows == RowWriter::kGrowing;
+  std::vector<std::uint64_t> dims{growing ? 0 : rows};
+  dims.insert(dims.end(), row_shape.begin(), row_shape.end());
+  Handle dataset = create_dataset(name, dtype, dims, growing, options);
+  return RowWriter(fmt::format("dataset '{}' in {}", name, path_), std::move(dataset), dtype, rows,
+                   row_shape, chunk_rows_of(dims, growing, options));
+}
+
+RowWriter::RowWriter(std::string description, Handle dataset, DType dtype, std::uint64_t rows,
+                     std::vector<std::uint64_t> row_shape, std::uint64_t chunk_rows)
+    : description_(std::move(description)),
+      dataset_(std::move(dataset)),
+      dtype_(dtype),
+      rows_(rows),
+      row_shape_(std::move(row_shape)),
+      row_bytes_(std::max<std::uint64_t>(1, product(row_shape_)) * dtype_bytes(dtype)),
+      chunk_rows_(chunk_rows) {}
+
+void RowWriter::append_raw(DType dtype, const void* data, std::size_t count) {
+  RSDIST_CHECK(dtype == dtype_, "{} holds {}, not {}", description_, dtype_name(dtype_),
+               dtype_name(dtype));
+  const std::uint64_t row_elements = product(row_shape_);
+  RSDIST_CHECK(row_elements == 0 || count % row_elements == 0,
+               "{}: {} values are not whole rows of {}", description_, count, row_elements);
+  const std::uint64_t rows = row_elements == 0 ? 0 : count / row_elements;
+  if (rows == 0) return;
+  RSDIST_CHECK(rows_ == kGrowing || rows_written() + rows <= rows_,
+               "{}: {} rows appended to {} of {}", description_, rows, rows_written(), rows_);
+  if (chunk_rows_ == 0) {
+    write_rows(data, rows);
+    return;
+  }
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  buffer_.insert(buffer_.end(), bytes, bytes + rows * row_bytes_);
+  const std::uint64_t whole = buffered_rows() / chunk_rows_ * chunk_rows_;
+  if (whole == 0) return;
+  write_rows(buffer_.data(), whole);
+  buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(whole * row_bytes_));
+}
+
+void RowWriter::write_rows(const void* data, std::uint64_t rows) {
+  const bool growing = rows_ == kGrowing;
+  std::vector<hsize_t> start(row_shape_.size() + 1, 0), block(row_shape_.size() + 1);
+  start[0] = written_;
+  block[0] = rows;
+  std::copy(row_shape_.begin(), row_shape_.end(), block.begin() + 1);
+  if (growing) {
+    std::vector<hsize_t> extent = block;
+    extent[0] = written_ + rows;
+    RSDIST_H5_CHECK(H5Dset_extent(dataset_.get(), extent.data()), "cannot extend {}", description_);
+  }
+  Handle file_space(H5Dget_space(dataset_.get()), &H5Sclose);
+  RSDIST_H5_CHECK(file_space.get(), "cannot read the shape of {}", description_);
+  RSDIST_H5_CHECK(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr,
+                                      block.data(), nullptr),
+                  "cannot select rows of {}", description_);
+  Handle memory_space(H5Screate_simple(static_cast<int>(block.size()), block.data(), nullptr),
+                      &H5Sclose);
+  RSDIST_H5_CHECK(memory_space.get(), "cannot make a dataspace for {}", description_);
+  RSDIST_H5_CHECK(H5Dwrite(dataset_.get(), memory_type(dtype_), memory_space.get(),
+                           file_space.get(), H5P_DEFAULT, data),
+                  "cannot write rows {}..{} of {}", written_, written_ + rows, description_);
+  written_ += rows;
+}
+
+void RowWriter::finish() {
+  if (!buffer_.empty()) {
+    write_rows(buffer_.data(), buffered_rows());
+    buffer_.clear();
+  }
+  RSDIST_CHECK(rows_ == kGrowing || written_ == rows_, "{}: {} of {} rows written", description_,
+               written_, rows_);
 }
 
 DatasetInfo File::info(const std::string& name) const {

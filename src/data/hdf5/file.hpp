@@ -63,6 +63,51 @@ struct DatasetInfo {
   bool compressed = false;           // deflate filter present
 };
 
+class File;
+
+// A dataset written as consecutive blocks of rows, for writers that stream their data. With a known
+// final row count the dataset is laid out exactly as File::write() would lay out the whole array
+// (same chunking and filters); with rows = kGrowing it is chunked, compressed and extended as rows
+// arrive. Rows of a chunked dataset are buffered up to whole chunks, so every chunk is compressed
+// and written once, in order: the file gets the bytes of one whole write (a partial chunk would be
+// read back, decompressed and rewritten, and land elsewhere in the file). Memory: one chunk.
+class RowWriter {
+ public:
+  static constexpr std::uint64_t kGrowing = ~std::uint64_t{0};
+
+  // Appends whole rows (values.size() must be a multiple of the row size).
+  template <class T>
+  void append(std::span<const T> values) {
+    append_raw(dtype_of<T>(), values.data(), values.size());
+  }
+  template <class T>
+  void append(const std::vector<T>& values) {
+    append(std::span<const T>(values));
+  }
+  std::uint64_t rows_written() const { return written_ + buffered_rows(); }
+  // Writes the buffered rows and checks that a fixed-size dataset received all its rows. Rows not
+  // finished are lost (writers abandon their staging directory on failure anyway).
+  void finish();
+
+ private:
+  friend class File;
+  RowWriter(std::string description, Handle dataset, DType dtype, std::uint64_t rows,
+            std::vector<std::uint64_t> row_shape, std::uint64_t chunk_rows);
+  void append_raw(DType dtype, const void* data, std::size_t count);
+  void write_rows(const void* data, std::uint64_t rows);
+  std::uint64_t buffered_rows() const { return buffer_.size() / row_bytes_; }
+
+  std::string description_;  // "dataset 'x' in file.h5"
+  Handle dataset_;
+  DType dtype_;
+  std::uint64_t rows_;
+  std::vector<std::uint64_t> row_shape_;  // dimensions after the first
+  std::uint64_t row_bytes_;
+  std::uint64_t chunk_rows_;  // 0: contiguous, written through
+  std::vector<unsigned char> buffer_;
+  std::uint64_t written_ = 0;  // rows in the file
+};
+
 class File {
  public:
   // Creates `path`, replacing an existing file.
@@ -95,6 +140,12 @@ class File {
              const std::vector<std::uint64_t>& shape = {}, const WriteOptions& options = {}) {
     write(name, std::span<const T>(values), shape, options);
   }
+
+  // A dataset of `rows` rows (RowWriter::kGrowing: unknown) of shape `row_shape` (empty: 1-D),
+  // filled by RowWriter::append in order.
+  RowWriter create_rows(const std::string& name, DType dtype, std::uint64_t rows,
+                        const std::vector<std::uint64_t>& row_shape = {},
+                        const WriteOptions& options = {});
 
   DatasetInfo info(const std::string& name) const;
 
@@ -139,6 +190,9 @@ class File {
                  std::uint64_t end, void* state, void* (*allocate)(void*, std::size_t)) const;
   void write_raw(const std::string& name, DType dtype, const void* data, std::size_t count,
                  const std::vector<std::uint64_t>& shape, const WriteOptions& options);
+  // Creates dataset `name` of `dims` (max_dims[0] unlimited when `growing`) with write()'s layout.
+  Handle create_dataset(const std::string& name, DType dtype, const std::vector<std::uint64_t>& dims,
+                        bool growing, const WriteOptions& options);
   Handle open_dataset(const std::string& name) const;
 
   std::string path_;

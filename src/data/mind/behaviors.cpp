@@ -4,36 +4,16 @@
 
 #include <algorithm>
 #include <string_view>
-#include <unordered_map>
 
 #include "core/error.hpp"
 
 namespace rsdist::mind {
 namespace {
 
-// News id -> index without building a std::string per lookup (millions of ids per split); the
-// views point into the dictionary's names, which outlive this object.
-class NewsLookup {
- public:
-  explicit NewsLookup(const Dictionary& news) {
-    index_.reserve(news.names.size());
-    for (std::size_t i = 0; i < news.names.size(); ++i) {
-      index_.emplace(news.names[i], static_cast<std::int32_t>(i));
-    }
-  }
-  std::int32_t find(std::string_view id) const {
-    const auto it = index_.find(id);
-    return it == index_.end() ? -1 : it->second;
-  }
-
- private:
-  std::unordered_map<std::string_view, std::int32_t> index_;
-};
-
 // Turns a behaviors file's rows into impressions, resolving news ids under the missing_news option.
 class ImpressionBuilder {
  public:
-  ImpressionBuilder(const BehaviorsTable& table, const Dictionary& users, const Dictionary& news,
+  ImpressionBuilder(const BehaviorsTable& table, const Dictionary& users, const NewsLookup& news,
                     const BehaviorOptions& options, MissingNewsReport& report)
       : table_(table), users_(users), lookup_(news), options_(options), report_(report) {
     RSDIST_CHECK(options.max_history_num > 0, "max_history_num must be positive, got {}",
@@ -98,7 +78,7 @@ class ImpressionBuilder {
 
   const BehaviorsTable& table_;
   const Dictionary& users_;
-  NewsLookup lookup_;
+  const NewsLookup& lookup_;
   const BehaviorOptions& options_;
   MissingNewsReport& report_;
   std::vector<std::int32_t> history_;
@@ -107,8 +87,35 @@ class ImpressionBuilder {
 
 }  // namespace
 
+NewsLookup::NewsLookup(const Dictionary& news) {
+  index_.reserve(news.names.size());
+  for (std::size_t i = 0; i < news.names.size(); ++i) {
+    index_.emplace(news.names[i], static_cast<std::int32_t>(i));
+  }
+}
+
+void MissingNewsReport::merge(const MissingNewsReport& other) {
+  history_ids += other.history_ids;
+  impression_ids += other.impression_ids;
+  impressions_affected += other.impressions_affected;
+  for (const auto& m : other.first_messages) {
+    if (first_messages.size() < kMaxMessages) first_messages.push_back(m);
+  }
+}
+
 TrainSamples build_train_samples(const BehaviorsTable& behaviors, const Dictionary& users,
                                  const Dictionary& news, const BehaviorOptions& options) {
+  return build_train_samples(behaviors, users, NewsLookup(news), options, 0);
+}
+
+EvalSamples build_eval_samples(const BehaviorsTable& behaviors, const Dictionary& users,
+                               const Dictionary& news, const BehaviorOptions& options) {
+  return build_eval_samples(behaviors, users, NewsLookup(news), options, 0);
+}
+
+TrainSamples build_train_samples(const BehaviorsTable& behaviors, const Dictionary& users,
+                                 const NewsLookup& news, const BehaviorOptions& options,
+                                 std::int64_t impression_base) {
   TrainSamples samples;
   ImpressionBuilder builder(behaviors, users, news, options, samples.missing);
   for (std::size_t r = 0; r < behaviors.rows.size(); ++r) {
@@ -123,7 +130,7 @@ TrainSamples build_train_samples(const BehaviorsTable& behaviors, const Dictiona
       const std::int32_t index = builder.candidate(k, row.line);
       if (index < 0) continue;
       if (label == 1) {
-        samples.sample_impression.push_back(static_cast<std::int32_t>(r));
+        samples.sample_impression.push_back(static_cast<std::int32_t>(impression_base + r));
         samples.positive_news.push_back(index);
       } else {
         samples.negative_news.push_back(index);
@@ -136,7 +143,8 @@ TrainSamples build_train_samples(const BehaviorsTable& behaviors, const Dictiona
 }
 
 EvalSamples build_eval_samples(const BehaviorsTable& behaviors, const Dictionary& users,
-                               const Dictionary& news, const BehaviorOptions& options) {
+                               const NewsLookup& news, const BehaviorOptions& options,
+                               std::int64_t impression_base) {
   EvalSamples samples;
   ImpressionBuilder builder(behaviors, users, news, options, samples.missing);
   samples.candidate_impression.reserve(behaviors.impression_ids.size());
@@ -148,7 +156,7 @@ EvalSamples build_eval_samples(const BehaviorsTable& behaviors, const Dictionary
     for (std::uint32_t k = row.impressions_begin; k < row.impressions_end; ++k) {
       const std::int32_t index = builder.candidate(k, row.line);
       if (index < 0) continue;
-      samples.candidate_impression.push_back(static_cast<std::int32_t>(r));
+      samples.candidate_impression.push_back(static_cast<std::int32_t>(impression_base + r));
       samples.candidate_news.push_back(index);
       samples.label.push_back(behaviors.labels[k]);
     }

@@ -25,6 +25,8 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "data/mind/dictionaries.hpp"
@@ -46,6 +48,21 @@ struct MissingNewsReport {
   std::vector<std::string> first_messages;  // at most kMaxMessages, "file:line: ..."
   static constexpr std::size_t kMaxMessages = 20;
   std::int64_t total() const { return history_ids + impression_ids; }
+  void merge(const MissingNewsReport& other);  // sums; first messages up to kMaxMessages
+};
+
+// News id -> index without building a std::string per lookup (millions of ids per split); the
+// views point into the dictionary's names, which must outlive the lookup.
+class NewsLookup {
+ public:
+  explicit NewsLookup(const Dictionary& news);
+  std::int32_t find(std::string_view id) const {
+    const auto it = index_.find(id);
+    return it == index_.end() ? -1 : it->second;
+  }
+
+ private:
+  std::unordered_map<std::string_view, std::int32_t> index_;
 };
 
 struct ImpressionTable {
@@ -60,6 +77,9 @@ struct ImpressionTable {
   }
 };
 
+// For the samples of one chunk of a streamed file: `impression` fields (sample_impression,
+// candidate_impression) are global (impression_base + row in the chunk); the ImpressionTable and
+// the negatives CSR are the chunk's own (row r of the chunk).
 struct TrainSamples {
   ImpressionTable impressions;
   std::vector<std::int64_t> negative_offsets{0};  // per impression, CSR into negative_news
@@ -90,5 +110,12 @@ TrainSamples build_train_samples(const BehaviorsTable& behaviors, const Dictiona
                                  const Dictionary& news, const BehaviorOptions& options = {});
 EvalSamples build_eval_samples(const BehaviorsTable& behaviors, const Dictionary& users,
                                const Dictionary& news, const BehaviorOptions& options = {});
+// The same for one chunk of a streamed file whose first row is impression `impression_base`.
+TrainSamples build_train_samples(const BehaviorsTable& behaviors, const Dictionary& users,
+                                 const NewsLookup& news, const BehaviorOptions& options,
+                                 std::int64_t impression_base);
+EvalSamples build_eval_samples(const BehaviorsTable& behaviors, const Dictionary& users,
+                               const NewsLookup& news, const BehaviorOptions& options,
+                               std::int64_t impression_base);
 
 }  // namespace rsdist::mind

@@ -1,9 +1,12 @@
 #include "data/mind/dictionaries.hpp"
 
-#include <algorithm>
-#include <numeric>
-
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <numeric>
+#include <thread>
 
 #include "core/error.hpp"
 #include "data/mind/tokenizer.hpp"
@@ -30,36 +33,88 @@ Dictionary build_user_dictionary(const BehaviorsTable& train_behaviors) {
 
 namespace {
 
-// Tokenizes one text into `texts` and marks entity occurrences on its tokens. NNR maps offsets to
+// The tokens of a block of news, tokenised on a worker thread: for each text (title, abstract of
+// each news in turn) its tokens' bytes in `chars` and the entity id at each token.
+struct TokenBlock {
+  std::string chars;
+  std::vector<std::uint32_t> token_end;  // byte end of each token in chars
+  std::vector<std::int32_t> entity_ids;  // per token
+  std::vector<std::size_t> text_end;     // per text: its end in token_end
+  std::exception_ptr error;              // the first failure; the block stops there
+};
+
+// Tokenizes one text into `block` and marks entity occurrences on its tokens. NNR maps offsets to
 // tokens by walking the title and skipping only spaces, which misplaces every token after a
 // punctuation mark or apostrophe ("Trump's" ...); here each token knows its exact code-point span,
 // so an OccurrenceOffset inside a token's span marks that token. Later entities overwrite earlier
 // ones on the same token, as in NNR; offsets outside every token are ignored.
-void add_text(std::string_view text, const std::vector<NewsEntity>& text_entities, NewsCorpus& corpus,
-              TokenizedTexts& texts, TokenizedText& scratch) {
+void tokenize_text(std::string_view text, const std::vector<NewsEntity>& text_entities,
+                   const Dictionary& entities, TokenBlock& block, TokenizedText& scratch) {
   tokenize(text, scratch);
-  const std::size_t first = texts.token_ids.size();
+  const std::size_t first = block.entity_ids.size();
   for (std::size_t i = 0; i < scratch.size(); ++i) {
-    const std::string_view token = scratch.token(i);
-    const std::int32_t before = corpus.tokens.size();
-    const std::int32_t id = corpus.tokens.add(token);
-    if (id == before) corpus.token_is_number.push_back(is_number(token) ? 1 : 0);
-    texts.token_ids.push_back(id);
-    texts.entity_ids.push_back(0);
+    block.chars += scratch.token(i);
+    block.token_end.push_back(static_cast<std::uint32_t>(block.chars.size()));
+    block.entity_ids.push_back(0);
   }
   for (const auto& entity : text_entities) {
-    const std::int32_t entity_id = corpus.entities.find(entity.wikidata_id);
+    const std::int32_t entity_id = entities.find(entity.wikidata_id);
     for (const std::int32_t offset : entity.occurrence_offsets) {
       const auto& spans = scratch.tokens;
-      auto it = std::upper_bound(spans.begin(), spans.end(), offset,
-                                 [](std::int32_t value, const TokenSpan& span) { return value < span.char_begin; });
+      auto it = std::upper_bound(
+          spans.begin(), spans.end(), offset,
+          [](std::int32_t value, const TokenSpan& span) { return value < span.char_begin; });
       if (it == spans.begin()) continue;
       --it;
       if (offset >= it->char_end) continue;
-      texts.entity_ids[first + static_cast<std::size_t>(it - spans.begin())] = entity_id;
+      block.entity_ids[first + static_cast<std::size_t>(it - spans.begin())] = entity_id;
     }
   }
-  texts.offsets.push_back(static_cast<std::int64_t>(texts.token_ids.size()));
+  block.text_end.push_back(block.token_end.size());
+}
+
+struct NewNews {
+  const NewsTable* table;
+  const NewsRow* row;
+};
+
+// Tokenizes every news' title and abstract on all cores, in blocks taken in any order; the caller
+// merges the blocks in news order, so token ids are those of a sequential pass.
+std::vector<TokenBlock> tokenize_news(const std::vector<NewNews>& news,
+                                      const Dictionary& entities) {
+  constexpr std::size_t kBlock = 512;
+  const std::size_t blocks = (news.size() + kBlock - 1) / kBlock;
+  std::vector<TokenBlock> out(blocks);
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    TokenizedText scratch;
+    for (std::size_t b = next++; b < blocks; b = next++) {
+      TokenBlock& block = out[b];
+      const std::size_t end = std::min(news.size(), (b + 1) * kBlock);
+      for (std::size_t i = b * kBlock; i < end; ++i) {
+        const NewsRow& row = *news[i].row;
+        try {
+          tokenize_text(row.title, row.title_entities, entities, block, scratch);
+          tokenize_text(row.abstract, row.abstract_entities, entities, block, scratch);
+        } catch (const Error& error) {
+          block.error = std::make_exception_ptr(
+              Error(fmt::format("{}:{}: {}", news[i].table->path, row.line, error.message()),
+                    __FILE__, __LINE__));
+          break;
+        }
+      }
+    }
+  };
+  const std::size_t threads =
+      std::min<std::size_t>(blocks, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  for (const auto& block : out) {
+    if (block.error) std::rethrow_exception(block.error);  // the earliest news' failure
+  }
+  return out;
 }
 
 }  // namespace
@@ -74,7 +129,8 @@ NewsCorpus build_news_corpus(std::span<const NewsTable* const> news_splits) {
   corpus.news_split.push_back(0);
   corpus.titles.offsets.push_back(0);
   corpus.abstracts.offsets.push_back(0);
-  TokenizedText scratch;
+  // Dictionaries first (cheap, sequential), then the tokens of every new news in parallel.
+  std::vector<NewNews> new_news;
   for (std::size_t split = 0; split < news_splits.size(); ++split) {
     const NewsTable& table = *news_splits[split];
     for (const NewsRow& row : table.rows) {
@@ -85,12 +141,25 @@ NewsCorpus build_news_corpus(std::span<const NewsTable* const> news_splits) {
       corpus.news_split.push_back(static_cast<std::int8_t>(split));
       for (const auto& entity : row.title_entities) corpus.entities.add(entity.wikidata_id);
       for (const auto& entity : row.abstract_entities) corpus.entities.add(entity.wikidata_id);
-      try {
-        add_text(row.title, row.title_entities, corpus, corpus.titles, scratch);
-        add_text(row.abstract, row.abstract_entities, corpus, corpus.abstracts, scratch);
-      } catch (const Error& error) {
-        throw Error(fmt::format("{}:{}: {}", table.path, row.line, error.message()), __FILE__, __LINE__);
+      new_news.push_back({&table, &row});
+    }
+  }
+  const std::vector<TokenBlock> blocks = tokenize_news(new_news, corpus.entities);
+  for (const TokenBlock& block : blocks) {
+    std::size_t token = 0;
+    std::uint32_t byte = 0;
+    for (std::size_t text = 0; text < block.text_end.size(); ++text) {
+      TokenizedTexts& texts = text % 2 == 0 ? corpus.titles : corpus.abstracts;
+      for (; token < block.text_end[text]; ++token) {
+        const std::string_view name(block.chars.data() + byte, block.token_end[token] - byte);
+        byte = block.token_end[token];
+        const std::int32_t before = corpus.tokens.size();
+        const std::int32_t id = corpus.tokens.add(name);
+        if (id == before) corpus.token_is_number.push_back(is_number(name) ? 1 : 0);
+        texts.token_ids.push_back(id);
+        texts.entity_ids.push_back(block.entity_ids[token]);
       }
+      texts.offsets.push_back(static_cast<std::int64_t>(texts.token_ids.size()));
     }
   }
   return corpus;
@@ -123,12 +192,16 @@ Vocabulary build_vocabulary(const NewsCorpus& corpus, const VocabularyOptions& o
   }
   // Entries in Counter order; kNum stands for "<NUM>".
   constexpr std::int64_t kNum = -1;
-  std::vector<std::pair<std::int64_t, std::int64_t>> entries(static_cast<std::size_t>(next_order));  // (token, count)
+  std::vector<std::pair<std::int64_t, std::int64_t>> entries(
+      static_cast<std::size_t>(next_order));  // (token, count)
   for (std::size_t t = 0; t < token_count; ++t) {
-    if (counter_order[t] >= 0) entries[static_cast<std::size_t>(counter_order[t])] = {static_cast<std::int64_t>(t), token_counts[t]};
+    if (counter_order[t] >= 0)
+      entries[static_cast<std::size_t>(counter_order[t])] = {static_cast<std::int64_t>(t),
+                                                             token_counts[t]};
   }
   if (num_order >= 0) entries[static_cast<std::size_t>(num_order)] = {kNum, num_count};
-  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
 
   Vocabulary vocabulary;
   vocabulary.words.add("<PAD>");
@@ -138,7 +211,9 @@ Vocabulary build_vocabulary(const NewsCorpus& corpus, const VocabularyOptions& o
   std::int32_t num_word = kUnkIndex;
   for (const auto& [token, count] : entries) {
     if (count < options.word_threshold) break;  // sorted by count: the rest are below too
-    const std::string_view name = token == kNum ? kNumToken : std::string_view(corpus.tokens.names[static_cast<std::size_t>(token)]);
+    const std::string_view name =
+        token == kNum ? kNumToken
+                      : std::string_view(corpus.tokens.names[static_cast<std::size_t>(token)]);
     const std::int32_t word = vocabulary.words.add(name);
     vocabulary.counts.push_back(count);
     if (token == kNum) {

@@ -10,7 +10,7 @@
 //                  already counted them. Vocabulary = "<PAD>"=0, "<UNK>"=1, then words with count >=
 //                  word_threshold by descending count, ties in first-counted order (NNR sorts the
 //                  Counter's items with Python's stable sort).
-// Every news is tokenized once here; its token ids (into `tokens`) and the entity id at each token
+// Every news is tokenized once here (on all cores, merged in news order); its token ids (into `tokens`) and the entity id at each token
 // are kept for news_tensors.
 #pragma once
 

@@ -4,10 +4,13 @@
 
 #include <chrono>
 #include <filesystem>
+#include <atomic>
 #include <future>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "data/corpus_manifest.hpp"
+#include "data/mind/behaviors_writers.hpp"
 
 namespace rsdist::mind {
 namespace {
@@ -55,60 +58,43 @@ std::vector<std::int32_t> history_categories_of(std::span<const std::int32_t> hi
   return history_category_indices(categories, graph);
 }
 
-MindCorpus build_mind_corpus(const MindCorpusOptions& options, MindStageSeconds* seconds) {
-  MindStageSeconds local;
-  MindStageSeconds& t = seconds ? *seconds : local;
-  RSDIST_CHECK(options.shards >= 1, "--shards must be at least 1 (got {})", options.shards);
-  RSDIST_CHECK(options.negative_sample_num >= 1, "--negative_sample_num must be at least 1");
-  const std::vector<SplitDir> splits = split_dirs(options);
-  const ReadOptions read{options.skip_bad_lines};
+namespace {
 
-  // Every news.tsv and behaviors.tsv is independent: parse them concurrently.
-  auto start = Clock::now();
-  std::vector<std::future<NewsTable>> news_futures;
-  std::vector<std::future<BehaviorsTable>> behavior_futures;
+// Every split's news.tsv, parsed concurrently.
+std::vector<NewsTable> read_news_tables(const std::vector<SplitDir>& splits, const ReadOptions& read) {
+  std::vector<std::future<NewsTable>> futures;
   for (const auto& s : splits) {
-    news_futures.push_back(std::async(std::launch::async, [path = in_dir(s.dir, "news.tsv"), read] {
+    futures.push_back(std::async(std::launch::async, [path = in_dir(s.dir, "news.tsv"), read] {
       return read_news(path, read);
     }));
-    behavior_futures.push_back(
-        std::async(std::launch::async, [path = in_dir(s.dir, "behaviors.tsv"), read] {
-          return read_behaviors(path, read);
-        }));
   }
-  // Reserved: the tables hold string_views into their own `content`, and NewsTable's move is not
-  // noexcept (std::deque's is not), so a growing vector would COPY them and leave views dangling.
-  std::vector<NewsTable> news_tables;
-  std::vector<BehaviorsTable> behavior_tables;
-  news_tables.reserve(splits.size());
-  behavior_tables.reserve(splits.size());
-  for (auto& f : news_futures) news_tables.push_back(f.get());
-  for (auto& f : behavior_futures) behavior_tables.push_back(f.get());
-  t.read_inputs = seconds_since(start);
+  // Reserved: the tables hold string_views into their own `content`, and a growing vector must
+  // move, never copy, them.
+  std::vector<NewsTable> tables;
+  tables.reserve(splits.size());
+  for (auto& f : futures) tables.push_back(f.get());
+  return tables;
+}
 
-  MindCorpus corpus;
-  for (std::size_t i = 0; i < splits.size(); ++i) {
-    add_skips(corpus, std::string(splits[i].name) + "_news", news_tables[i].skipped);
-    add_skips(corpus, std::string(splits[i].name) + "_behaviors", behavior_tables[i].skipped);
-  }
-
-  start = Clock::now();
+// News dictionary, vocabulary and news tensors (tokenising every title and abstract).
+void build_news_stages(const MindCorpusOptions& options, const std::vector<NewsTable>& tables,
+                       MindCorpus& corpus) {
   std::vector<const NewsTable*> news_splits;
-  for (const auto& table : news_tables) news_splits.push_back(&table);
+  for (const auto& table : tables) news_splits.push_back(&table);
   corpus.news = build_news_corpus(news_splits);
-  corpus.users = build_user_dictionary(behavior_tables[0]);
   corpus.vocabulary = build_vocabulary(corpus.news, options.vocabulary);
   corpus.tensors = build_news_tensors(corpus.news, corpus.vocabulary, options.tensors);
-  t.dictionaries = seconds_since(start);
-
   corpus.graph = options.graph;
   corpus.graph.max_history_num = options.behaviors.max_history_num;
   corpus.graph.category_num = corpus.news.categories.size();
   corpus.graph.validate();
+}
 
-  // GloVe streaming is the longest single stage on real sizes; it needs only the vocabulary, so
-  // it overlaps with the entity vectors and the behaviors.
-  auto glove_future = std::async(std::launch::async, [&] {
+// GloVe streaming is the longest single stage on real sizes; it needs only the vocabulary, so it
+// runs beside the entity vectors and the behaviors.
+std::future<WordEmbeddings> start_glove(const MindCorpusOptions& options, const MindCorpus& corpus,
+                                        MindStageSeconds& t) {
+  return std::async(std::launch::async, [&options, &corpus, &t] {
     const auto glove_start = Clock::now();
     WordEmbeddingOptions word_options;
     word_options.seed = options.seed;
@@ -118,8 +104,10 @@ MindCorpus build_mind_corpus(const MindCorpusOptions& options, MindStageSeconds*
     t.glove = seconds_since(glove_start);
     return words;
   });
+}
 
-  start = Clock::now();
+void build_entity_stage(const MindCorpusOptions& options, const std::vector<SplitDir>& splits,
+                        MindCorpus& corpus) {
   std::vector<std::string> dirs;
   for (const auto& s : splits) dirs.push_back(s.dir);
   VectorReadOptions vec_options;
@@ -132,20 +120,10 @@ MindCorpus build_mind_corpus(const MindCorpusOptions& options, MindStageSeconds*
     corpus.context_embeddings = build_entity_embeddings(corpus.news.entities, context_files,
                                                         options.entity_dim, vec_options);
   }
-  t.entities = seconds_since(start);
+}
 
-  start = Clock::now();
-  corpus.train = build_train_samples(behavior_tables[0], corpus.users, corpus.news.news,
-                                     options.behaviors);
-  corpus.dev = build_eval_samples(behavior_tables[1], corpus.users, corpus.news.news,
-                                  options.behaviors);
-  if (splits.size() > 2) {
-    corpus.test = build_eval_samples(behavior_tables[2], corpus.users, corpus.news.news,
-                                     options.behaviors);
-  }
-  t.behaviors = seconds_since(start);
-
-  corpus.words = glove_future.get();
+void finish_glove(std::future<WordEmbeddings>& glove, MindCorpus& corpus) {
+  corpus.words = glove.get();
   add_vector_skips(corpus, "glove", corpus.words.matrix.sources);
   SkipReport invalid_words;
   for (const auto& s : corpus.words.matrix.sources) {
@@ -157,6 +135,105 @@ MindCorpus build_mind_corpus(const MindCorpusOptions& options, MindStageSeconds*
   if (corpus.context_embeddings) {
     add_vector_skips(corpus, "context_embedding", corpus.context_embeddings->sources);
   }
+}
+
+SplitSummary summarize(const TrainSamples& s) {
+  return {static_cast<std::int64_t>(s.impressions.size()), static_cast<std::int64_t>(s.size()),
+          static_cast<std::int64_t>(s.negative_news.size()), s.missing};
+}
+SplitSummary summarize(const EvalSamples& s) {
+  return {static_cast<std::int64_t>(s.impressions.size()), static_cast<std::int64_t>(s.size()), 0,
+          s.missing};
+}
+void accumulate(SplitSummary& total, const SplitSummary& chunk) {
+  total.impressions += chunk.impressions;
+  total.samples += chunk.samples;
+  total.negatives += chunk.negatives;
+  total.missing.merge(chunk.missing);
+}
+
+// The first pass over a behaviors file: its counts (and for train the user dictionary), building
+// each chunk's samples exactly as the writing pass will, so that both agree on every skip.
+struct BehaviorsScan {
+  Dictionary users;  // train only
+  SplitSummary summary;
+  SkipReport skipped;
+};
+
+BehaviorsScan scan_behaviors(const std::string& path, bool train, const NewsLookup& lookup,
+                             const MindCorpusOptions& options) {
+  BehaviorsScan scan;
+  scan.users.add("<UNK>");
+  const ReadOptions read{options.skip_bad_lines};
+  scan.skipped = for_each_behaviors_chunk(path, read, options.behaviors_chunk_bytes,
+                                          [&](const BehaviorsTable& chunk) {
+    const std::int64_t base = scan.summary.impressions;
+    if (train) {
+      for (const auto& row : chunk.rows) scan.users.add(row.user_id);
+      accumulate(scan.summary, summarize(build_train_samples(chunk, scan.users, lookup,
+                                                             options.behaviors, base)));
+    } else {
+      accumulate(scan.summary, summarize(build_eval_samples(chunk, scan.users, lookup,
+                                                            options.behaviors, base)));
+    }
+  });
+  return scan;
+}
+
+}  // namespace
+
+MindCorpus build_mind_corpus(const MindCorpusOptions& options, MindStageSeconds* seconds) {
+  MindStageSeconds local;
+  MindStageSeconds& t = seconds ? *seconds : local;
+  RSDIST_CHECK(options.shards >= 1, "--shards must be at least 1 (got {})", options.shards);
+  RSDIST_CHECK(options.negative_sample_num >= 1, "--negative_sample_num must be at least 1");
+  const std::vector<SplitDir> splits = split_dirs(options);
+  const ReadOptions read{options.skip_bad_lines};
+
+  auto start = Clock::now();
+  std::vector<std::future<BehaviorsTable>> behavior_futures;
+  for (const auto& s : splits) {
+    behavior_futures.push_back(
+        std::async(std::launch::async, [path = in_dir(s.dir, "behaviors.tsv"), read] {
+          return read_behaviors(path, read);
+        }));
+  }
+  const std::vector<NewsTable> news_tables = read_news_tables(splits, read);
+  std::vector<BehaviorsTable> behavior_tables;
+  behavior_tables.reserve(splits.size());
+  for (auto& f : behavior_futures) behavior_tables.push_back(f.get());
+  t.read_inputs = seconds_since(start);
+
+  MindCorpus corpus;
+  for (std::size_t i = 0; i < splits.size(); ++i) {
+    add_skips(corpus, std::string(splits[i].name) + "_news", news_tables[i].skipped);
+    add_skips(corpus, std::string(splits[i].name) + "_behaviors", behavior_tables[i].skipped);
+  }
+
+  start = Clock::now();
+  build_news_stages(options, news_tables, corpus);
+  corpus.users = build_user_dictionary(behavior_tables[0]);
+  t.dictionaries = seconds_since(start);
+
+  auto glove = start_glove(options, corpus, t);
+  start = Clock::now();
+  build_entity_stage(options, splits, corpus);
+  t.entities = seconds_since(start);
+
+  start = Clock::now();
+  corpus.train = build_train_samples(behavior_tables[0], corpus.users, corpus.news.news,
+                                     options.behaviors);
+  corpus.train_summary = summarize(corpus.train);
+  corpus.dev = build_eval_samples(behavior_tables[1], corpus.users, corpus.news.news,
+                                  options.behaviors);
+  corpus.dev_summary = summarize(corpus.dev);
+  if (splits.size() > 2) {
+    corpus.test = build_eval_samples(behavior_tables[2], corpus.users, corpus.news.news,
+                                     options.behaviors);
+    corpus.test_summary = summarize(*corpus.test);
+  }
+  t.behaviors = seconds_since(start);
+  finish_glove(glove, corpus);
   return corpus;
 }
 
@@ -183,24 +260,24 @@ nlohmann::ordered_json corpus_counts(const MindCorpus& c, std::int32_t shards) {
   if (c.context_embeddings) counts["context_vectors_found"] = c.context_embeddings->rows_found;
   counts["title_truncated"] = c.tensors.title.truncated_texts;
   counts["abstract_truncated"] = c.tensors.abstract.truncated_texts;
-  counts["train_impressions"] = c.train.impressions.size();
-  counts["train_samples"] = c.train.size();
-  counts["train_negatives"] = c.train.negative_news.size();
+  counts["train_impressions"] = c.train_summary.impressions;
+  counts["train_samples"] = c.train_summary.samples;
+  counts["train_negatives"] = c.train_summary.negatives;
   nlohmann::ordered_json per_shard = nlohmann::ordered_json::array();
-  for (const auto& [begin, end] : shard_ranges(static_cast<std::int64_t>(c.train.size()), shards)) {
+  for (const auto& [begin, end] : shard_ranges(c.train_summary.samples, shards)) {
     per_shard.push_back(end - begin);
   }
   counts["train_shard_samples"] = per_shard;
-  counts["dev_impressions"] = c.dev.impressions.size();
-  counts["dev_candidates"] = c.dev.size();
-  if (c.test) {
-    counts["test_impressions"] = c.test->impressions.size();
-    counts["test_candidates"] = c.test->size();
+  counts["dev_impressions"] = c.dev_summary.impressions;
+  counts["dev_candidates"] = c.dev_summary.samples;
+  if (c.test_summary) {
+    counts["test_impressions"] = c.test_summary->impressions;
+    counts["test_candidates"] = c.test_summary->samples;
   }
   nlohmann::ordered_json missing;
-  missing["train"] = missing_json(c.train.missing);
-  missing["dev"] = missing_json(c.dev.missing);
-  if (c.test) missing["test"] = missing_json(c.test->missing);
+  missing["train"] = missing_json(c.train_summary.missing);
+  missing["dev"] = missing_json(c.dev_summary.missing);
+  if (c.test_summary) missing["test"] = missing_json(c.test_summary->missing);
   counts["missing_news"] = missing;
   nlohmann::ordered_json skipped;
   for (const auto& s : c.skipped) skipped[s.name] = s.skipped;
@@ -228,20 +305,66 @@ nlohmann::ordered_json corpus_options(const MindCorpusOptions& o) {
           {"test", !o.test_dir.empty()}};
 }
 
-std::vector<data::ManifestInput> describe_inputs(const MindCorpusOptions& options) {
+std::vector<data::ManifestInput> describe_inputs(const MindCorpusOptions& options,
+                                                 const std::atomic<bool>* stop) {
   std::vector<data::ManifestInput> inputs;
-  std::vector<std::string> dirs;
+  const auto add = [&](const std::string& role, const std::string& path) {
+    inputs.push_back(data::describe_input(role, path, stop));
+  };
   for (const auto& s : split_dirs(options)) {
-    inputs.push_back(data::describe_input(std::string(s.name) + "_news", in_dir(s.dir, "news.tsv")));
-    inputs.push_back(
-        data::describe_input(std::string(s.name) + "_behaviors", in_dir(s.dir, "behaviors.tsv")));
+    add(std::string(s.name) + "_news", in_dir(s.dir, "news.tsv"));
+    add(std::string(s.name) + "_behaviors", in_dir(s.dir, "behaviors.tsv"));
     for (const char* vec : {"entity_embedding", "context_embedding"}) {
       const std::string path = in_dir(s.dir, (std::string(vec) + ".vec").c_str());
-      if (fs::exists(path)) inputs.push_back(data::describe_input(std::string(s.name) + "_" + vec, path));
+      if (fs::exists(path)) add(std::string(s.name) + "_" + vec, path);
     }
   }
-  inputs.push_back(data::describe_input("glove", options.glove));
+  add("glove", options.glove);
   return inputs;
+}
+
+// Hashes the inputs on a thread of its own while the corpus is built; abandoned promptly when the
+// build fails (a parse error must not wait for gigabytes of hashing).
+class InputDigests {
+ public:
+  explicit InputDigests(const MindCorpusOptions& options) {
+    future_ = std::async(std::launch::async, [this, &options] {
+      const auto start = Clock::now();
+      auto inputs = describe_inputs(options, &stop_);
+      seconds_ = seconds_since(start);
+      return inputs;
+    });
+  }
+  ~InputDigests() {
+    stop_ = true;
+    if (future_.valid()) future_.wait();
+  }
+  InputDigests(const InputDigests&) = delete;
+  InputDigests& operator=(const InputDigests&) = delete;
+  std::vector<data::ManifestInput> get() { return future_.get(); }
+  double seconds() const { return seconds_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  double seconds_ = 0;
+  std::future<std::vector<data::ManifestInput>> future_;
+};
+
+// Pass 2: streams one behaviors file again, writing each chunk's samples.
+template <typename Writer>
+void write_behaviors(const std::string& path, const MindCorpus& corpus,
+                     const NewsLookup& lookup, const MindCorpusOptions& options, Writer& writer) {
+  std::int64_t base = 0;
+  for_each_behaviors_chunk(path, ReadOptions{options.skip_bad_lines}, options.behaviors_chunk_bytes,
+                           [&](const BehaviorsTable& chunk) {
+    if constexpr (std::is_same_v<Writer, TrainShardWriter>) {
+      writer.add(build_train_samples(chunk, corpus.users, lookup, options.behaviors, base), base);
+    } else {
+      writer.add(build_eval_samples(chunk, corpus.users, lookup, options.behaviors, base), base);
+    }
+    base += static_cast<std::int64_t>(chunk.rows.size());
+  });
+  writer.finish();
 }
 
 }  // namespace
@@ -264,19 +387,69 @@ nlohmann::ordered_json write_mind_corpus(const MindCorpusOptions& options, const
                                          MindStageSeconds* seconds) {
   MindStageSeconds local;
   MindStageSeconds& t = seconds ? *seconds : local;
-  // Inputs are parsed first so that a malformed line is reported before minutes of hashing.
-  const MindCorpus corpus = build_mind_corpus(options, &t);
-  RSDIST_CHECK(static_cast<std::int64_t>(corpus.train.size()) >= options.shards,
-               "--shards {} is more than the {} train samples", options.shards, corpus.train.size());
+  RSDIST_CHECK(options.shards >= 1, "--shards must be at least 1 (got {})", options.shards);
+  RSDIST_CHECK(options.negative_sample_num >= 1, "--negative_sample_num must be at least 1");
+  const std::vector<SplitDir> splits = split_dirs(options);
+  const ReadOptions read{options.skip_bad_lines};
+  InputDigests digests(options);
 
+  // News first: the behaviors need the news dictionary to resolve ids.
   auto start = Clock::now();
-  data::CorpusManifest manifest;
-  manifest.kind = "mind";
-  manifest.inputs = describe_inputs(options);
-  t.digests = seconds_since(start);
+  const std::vector<NewsTable> news_tables = read_news_tables(splits, read);
+  t.read_inputs = seconds_since(start);
+  MindCorpus corpus;
+  start = Clock::now();
+  build_news_stages(options, news_tables, corpus);
+  t.dictionaries = seconds_since(start);
+  const NewsLookup lookup(corpus.news.news);
+
+  // Pass 1 over every behaviors file (counts, train users) beside GloVe and the entity vectors.
+  start = Clock::now();
+  std::vector<std::future<BehaviorsScan>> scans;
+  for (std::size_t i = 0; i < splits.size(); ++i) {
+    scans.push_back(std::async(std::launch::async, [&, i] {
+      return scan_behaviors(in_dir(splits[i].dir, "behaviors.tsv"), i == 0, lookup, options);
+    }));
+  }
+  auto glove = start_glove(options, corpus, t);
+  build_entity_stage(options, splits, corpus);
+  std::vector<BehaviorsScan> scanned;
+  for (auto& f : scans) scanned.push_back(f.get());
+  t.behaviors = seconds_since(start);
+  for (std::size_t i = 0; i < splits.size(); ++i) {
+    add_skips(corpus, std::string(splits[i].name) + "_news", news_tables[i].skipped);
+    add_skips(corpus, std::string(splits[i].name) + "_behaviors", scanned[i].skipped);
+  }
+  corpus.users = std::move(scanned[0].users);
+  corpus.train_summary = scanned[0].summary;
+  corpus.dev_summary = scanned[1].summary;
+  if (splits.size() > 2) corpus.test_summary = scanned[2].summary;
+  RSDIST_CHECK(corpus.train_summary.samples >= options.shards,
+               "--shards {} is more than the {} train samples", options.shards,
+               corpus.train_summary.samples);
+  finish_glove(glove, corpus);
+
+  // Pass 2: the files (HDF5 is used by one thread at a time).
+  start = Clock::now();
+  write_mind_news_files(corpus, dir);
+  {
+    TrainShardWriter writer(dir, corpus.train_summary.samples, options.shards,
+                            corpus.tensors.category, corpus.graph);
+    write_behaviors(in_dir(splits[0].dir, "behaviors.tsv"), corpus, lookup, options, writer);
+  }
+  for (std::size_t i = 1; i < splits.size(); ++i) {
+    const SplitSummary& summary = i == 1 ? corpus.dev_summary : *corpus.test_summary;
+    EvalFileWriter writer(dir / (i == 1 ? kDevFileName : kTestFileName), summary.impressions,
+                          summary.samples, corpus.tensors.category, corpus.graph);
+    write_behaviors(in_dir(splits[i].dir, "behaviors.tsv"), corpus, lookup, options, writer);
+  }
+  t.write = seconds_since(start);
 
   start = Clock::now();
-  write_mind_corpus_files(corpus, options.shards, dir);
+  data::CorpusManifest manifest;
+  manifest.kind = "mind";
+  manifest.inputs = digests.get();
+  t.digests = digests.seconds();
   manifest.options = corpus_options(options);
   manifest.counts = corpus_counts(corpus, options.shards);
   manifest.files.push_back({kNewsFileName, "news tensors, word/entity/context embeddings, word counts"});
@@ -287,9 +460,9 @@ nlohmann::ordered_json write_mind_corpus(const MindCorpusOptions& options, const
                               fmt::format("train samples, shard {} of {}", k, options.shards)});
   }
   manifest.files.push_back({kDevFileName, "dev impressions and candidates"});
-  if (corpus.test) manifest.files.push_back({kTestFileName, "test impressions and candidates"});
+  if (corpus.test_summary) manifest.files.push_back({kTestFileName, "test impressions and candidates"});
   data::write_corpus_manifest(dir, manifest);
-  t.write = seconds_since(start);
+  t.write += seconds_since(start);
   return manifest.counts;
 }
 

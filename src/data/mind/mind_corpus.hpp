@@ -50,6 +50,17 @@ struct MindCorpusOptions {
   // every setting needs (all negatives, compact history categories).
   std::int32_t negative_sample_num = 4;
   HistoryGraphOptions graph;  // max_history_num and category_num are filled from the above/data
+  // write_mind_corpus streams behaviors.tsv in chunks of about this many bytes: its memory holds
+  // the news, the vocabulary and one chunk, whatever the number of impressions.
+  std::size_t behaviors_chunk_bytes = std::size_t{32} << 20;
+};
+
+// What the manifest counts of one split's behaviors.
+struct SplitSummary {
+  std::int64_t impressions = 0;
+  std::int64_t samples = 0;    // train: samples (clicks); dev/test: candidates
+  std::int64_t negatives = 0;  // train: non-clicked candidates
+  MissingNewsReport missing;
 };
 
 // Skipped-line reports of every input, in the manifest's naming ("train_news", "glove", ...).
@@ -68,9 +79,11 @@ struct MindCorpus {
   WordEmbeddings words;
   EmbeddingMatrix entity_embeddings;
   std::optional<EmbeddingMatrix> context_embeddings;  // when some split has context_embedding.vec
-  TrainSamples train;
+  TrainSamples train;  // the samples, by build_mind_corpus only (write_mind_corpus streams them)
   EvalSamples dev;
   std::optional<EvalSamples> test;
+  SplitSummary train_summary, dev_summary;
+  std::optional<SplitSummary> test_summary;
   HistoryGraphOptions graph;  // category_num = categories of the news dictionary
   std::vector<NamedSkipCount> skipped;
 };
@@ -78,16 +91,17 @@ struct MindCorpus {
 // Seconds per stage of build + write, for the log and the benchmark (never in the manifest, which
 // must not change from run to run).
 struct MindStageSeconds {
-  double read_inputs = 0;     // news.tsv + behaviors.tsv of every split (parallel per file)
-  double dictionaries = 0;    // tokenising every news, dictionaries, vocabulary, tensors
+  double read_inputs = 0;     // news.tsv (write_mind_corpus), + behaviors.tsv (build_mind_corpus)
+  double dictionaries = 0;    // tokenising every news (all cores), dictionaries, vocabulary, tensors
   double glove = 0;           // GloVe streaming (overlaps entities + behaviors)
-  double entities = 0;
-  double behaviors = 0;       // samples and history categories
-  double digests = 0;         // SHA-256 of every input
-  double write = 0;           // HDF5 + dictionaries.json + manifest
+  double entities = 0;        // build_mind_corpus only (write_mind_corpus counts it in behaviors)
+  double behaviors = 0;       // write_mind_corpus: entities + the counting pass over behaviors
+  double digests = 0;         // SHA-256 of every input (write_mind_corpus: on its own thread)
+  double write = 0;           // HDF5 (+ the writing pass over behaviors) + JSON + manifest
 };
 
-// Reads and builds everything. Throws rsdist::Error naming file:line on malformed input.
+// Reads and builds everything in memory (the reference the streamed files are tested against).
+// Throws rsdist::Error naming file:line on malformed input.
 MindCorpus build_mind_corpus(const MindCorpusOptions& options, MindStageSeconds* seconds = nullptr);
 
 // Contiguous shard ranges over `samples`: shard k is [k*S/N, (k+1)*S/N).
@@ -103,11 +117,15 @@ std::vector<std::int32_t> history_categories_of(std::span<const std::int32_t> hi
                                                 const HistoryGraphOptions& graph);
 
 // Builds and writes every corpus file into `dir` (existing, e.g. a staging directory), the
-// manifest last. Returns the manifest's counts.
+// manifest last, streaming the behaviors in two passes (count, then write) so that memory does not
+// grow with the number of impressions; the files equal write_mind_corpus_files(build_mind_corpus()).
+// Returns the manifest's counts.
 nlohmann::ordered_json write_mind_corpus(const MindCorpusOptions& options,
                                          const std::filesystem::path& dir,
                                          MindStageSeconds* seconds = nullptr);
 
+// news.h5 and dictionaries.json.
+void write_mind_news_files(const MindCorpus& corpus, const std::filesystem::path& dir);
 // Writes the corpus files other than the manifest (news.h5, dictionaries.json, shards, dev, test).
 void write_mind_corpus_files(const MindCorpus& corpus, std::int32_t shards,
                              const std::filesystem::path& dir);

@@ -6,6 +6,7 @@
 #include "core/staging.hpp"
 #include "data/corpus_manifest.hpp"
 #include "data/hdf5/file.hpp"
+#include "data/mind/behaviors_writers.hpp"
 #include "data/mind/mind_corpus.hpp"
 #include "data/mind/utf8.hpp"
 
@@ -74,95 +75,6 @@ void write_dictionaries(const MindCorpus& c, const fs::path& path) {
   write_file_atomically(path, json.dump() + "\n");
 }
 
-// Histories of `rows` impressions as [rows, N] news (0-padded), lengths and [rows, N] categories.
-struct HistoryBlock {
-  std::vector<std::int32_t> news, length, categories;
-};
-
-template <typename ImpressionOf>
-HistoryBlock history_block(const ImpressionTable& impressions, std::int64_t rows,
-                           ImpressionOf&& impression_of, const MindCorpus& c) {
-  const std::size_t width = static_cast<std::size_t>(c.graph.max_history_num);
-  HistoryBlock block;
-  block.news.assign(static_cast<std::size_t>(rows) * width, 0);
-  block.length.resize(static_cast<std::size_t>(rows));
-  block.categories.resize(static_cast<std::size_t>(rows) * width);
-  std::vector<std::int32_t> categories;
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const auto history = impressions.history(static_cast<std::size_t>(impression_of(r)));
-    RSDIST_CHECK(history.size() <= width, "a history longer than max_history_num ({} > {})",
-                 history.size(), width);
-    std::copy(history.begin(), history.end(), block.news.begin() + r * width);
-    block.length[r] = static_cast<std::int32_t>(history.size());
-    categories.resize(history.size());
-    for (std::size_t i = 0; i < history.size(); ++i) categories[i] = c.tensors.category[history[i]];
-    history_category_indices(categories, c.graph,
-                             std::span<std::int32_t>(block.categories).subspan(r * width, width));
-  }
-  return block;
-}
-
-void write_history(h5::File& file, const std::string& prefix, const HistoryBlock& block,
-                   std::int64_t rows, std::int32_t width) {
-  file.write(prefix + "history", block.news, {u64(rows), u64(width)});
-  file.write(prefix + "history_length", block.length);
-  file.write(prefix + "history_categories", block.categories, {u64(rows), u64(width)});
-}
-
-void write_train_shard(const MindCorpus& c, std::int64_t begin, std::int64_t end,
-                       std::int32_t shard, std::int32_t shards, const fs::path& path) {
-  const TrainSamples& t = c.train;
-  const std::int64_t rows = end - begin;
-  h5::File file = h5::File::create(path);
-  write_root_attributes(file, "mind_train_shard");
-  file.write_attribute("/", "shard", std::to_string(shard));
-  file.write_attribute("/", "shards", std::to_string(shards));
-  file.write("sample_range", std::vector<std::int64_t>{begin, end});
-
-  std::vector<std::int32_t> impression(t.sample_impression.begin() + begin,
-                                       t.sample_impression.begin() + end);
-  std::vector<std::int32_t> positive(t.positive_news.begin() + begin, t.positive_news.begin() + end);
-  std::vector<std::int32_t> user(static_cast<std::size_t>(rows));
-  // Negatives per sample (not per impression) so that every shard is self-contained: clicks of one
-  // impression share its list, which costs ~1.5x storage on MIND and saves a second indirection.
-  std::vector<std::int64_t> negative_offsets{0};
-  std::vector<std::int32_t> negatives;
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const auto imp = static_cast<std::size_t>(impression[r]);
-    user[r] = t.impressions.user[imp];
-    const auto neg = t.negatives(imp);
-    negatives.insert(negatives.end(), neg.begin(), neg.end());
-    negative_offsets.push_back(static_cast<std::int64_t>(negatives.size()));
-  }
-  file.write("impression", impression);
-  file.write("user", user);
-  write_history(file, "", history_block(t.impressions, rows, [&](std::int64_t r) { return impression[r]; }, c),
-                rows, c.graph.max_history_num);
-  file.write("positive", positive);
-  file.write("negative_offsets", negative_offsets);
-  file.write("negatives", negatives);
-  file.close();
-}
-
-void write_eval_file(const MindCorpus& c, const EvalSamples& e, const fs::path& path) {
-  const auto rows = static_cast<std::int64_t>(e.impressions.size());
-  h5::File file = h5::File::create(path);
-  write_root_attributes(file, "mind_eval");
-  file.write("impressions/user", e.impressions.user);
-  file.write("impressions/source_line", e.impressions.source_line);
-  write_history(file, "impressions/",
-                history_block(e.impressions, rows, [](std::int64_t r) { return r; }, c), rows,
-                c.graph.max_history_num);
-  std::vector<std::int64_t> offsets(static_cast<std::size_t>(rows) + 1, 0);
-  for (const std::int32_t imp : e.candidate_impression) ++offsets[static_cast<std::size_t>(imp) + 1];
-  for (std::size_t i = 1; i < offsets.size(); ++i) offsets[i] += offsets[i - 1];
-  file.write("impressions/candidate_offsets", offsets);
-  file.write("candidates/impression", e.candidate_impression);
-  file.write("candidates/news", e.candidate_news);
-  file.write("candidates/label", std::vector<std::int32_t>(e.label.begin(), e.label.end()));
-  file.close();
-}
-
 double mean_history(const h5::File& file, const std::string& name) {
   const auto lengths = file.read<std::int32_t>(name);
   double sum = 0;
@@ -172,16 +84,25 @@ double mean_history(const h5::File& file, const std::string& name) {
 
 }  // namespace
 
-void write_mind_corpus_files(const MindCorpus& corpus, std::int32_t shards, const fs::path& dir) {
+void write_mind_news_files(const MindCorpus& corpus, const fs::path& dir) {
   write_news_file(corpus, dir / kNewsFileName);
   write_dictionaries(corpus, dir / kDictionariesFileName);
-  const auto ranges = shard_ranges(static_cast<std::int64_t>(corpus.train.size()), shards);
-  for (std::int32_t k = 0; k < shards; ++k) {
-    write_train_shard(corpus, ranges[k].first, ranges[k].second, k, shards,
-                      dir / train_shard_file_name(k, shards));
-  }
-  write_eval_file(corpus, corpus.dev, dir / kDevFileName);
-  if (corpus.test) write_eval_file(corpus, *corpus.test, dir / kTestFileName);
+}
+
+void write_mind_corpus_files(const MindCorpus& corpus, std::int32_t shards, const fs::path& dir) {
+  write_mind_news_files(corpus, dir);
+  TrainShardWriter train(dir, static_cast<std::int64_t>(corpus.train.size()), shards,
+                         corpus.tensors.category, corpus.graph);
+  train.add(corpus.train, 0);
+  train.finish();
+  const auto write_eval = [&](const EvalSamples& e, const char* name) {
+    EvalFileWriter writer(dir / name, static_cast<std::int64_t>(e.impressions.size()),
+                          static_cast<std::int64_t>(e.size()), corpus.tensors.category, corpus.graph);
+    writer.add(e, 0);
+    writer.finish();
+  };
+  write_eval(corpus.dev, kDevFileName);
+  if (corpus.test) write_eval(*corpus.test, kTestFileName);
 }
 
 MindCorpusStatistics read_mind_corpus_statistics(const fs::path& dir, std::int32_t shards) {

@@ -137,15 +137,22 @@ NewsTable read_news(const std::string& path, const ReadOptions& options) {
   return parse_news(read_whole_file(path), path, options);
 }
 
-BehaviorsTable parse_behaviors(std::string content, const std::string& path, const ReadOptions& options) {
+BehaviorsTable parse_behaviors(std::string content, const std::string& path, const ReadOptions& options,
+                               BehaviorsCursor* cursor) {
+  BehaviorsCursor whole_file;
+  BehaviorsCursor& at = cursor ? *cursor : whole_file;
+  const std::int64_t line_base = at.first_line - 1;
+  std::int64_t lines = 0;
   BehaviorsTable table;
   table.path = path;
   table.content = std::move(content);
   table.content.reserve(64);  // keep the bytes on the heap so that the views survive a move
   std::vector<std::string_view> fields;
   std::vector<std::string_view> items;
-  int labeled = -1;  // decided by the file's first impression: all labeled or none
-  for_each_line(table.content, [&](std::string_view line, std::int64_t line_number) {
+  int& labeled = at.labeled;  // decided by the file's first impression: all labeled or none
+  for_each_line(table.content, [&](std::string_view line, std::int64_t chunk_line) {
+    lines = chunk_line;
+    const std::int64_t line_number = line_base + chunk_line;
     if (auto bad = check_utf8(line); !bad.empty()) return report(path, line_number, bad, options, table.skipped);
     if (split_fields(line, '\t', fields) != kBehaviorColumns) {
       return report(path, line_number,
@@ -204,6 +211,7 @@ BehaviorsTable parse_behaviors(std::string content, const std::string& path, con
     row.history_end = static_cast<std::uint32_t>(table.history_ids.size());
     table.rows.push_back(row);
   });
+  at.first_line += lines;
   return table;
 }
 

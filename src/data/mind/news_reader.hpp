@@ -77,9 +77,40 @@ struct BehaviorsTable {
   BehaviorsTable& operator=(BehaviorsTable&&) noexcept = default;
 };
 
+// Where a chunk of a behaviors file starts (parse_behaviors advances it): the line number of its
+// first line, and whether the file's impressions are labeled (decided by the first one: -1 not yet).
+struct BehaviorsCursor {
+  std::int64_t first_line = 1;
+  int labeled = -1;
+};
+
 // behaviors.tsv: 5 tab-separated columns (impression id, user id, time, space-separated history
 // (may be empty), space-separated impressions "N1-1 N2-0", or "N1 N2" without labels for test).
 BehaviorsTable read_behaviors(const std::string& path, const ReadOptions& options = {});
-BehaviorsTable parse_behaviors(std::string content, const std::string& path, const ReadOptions& options = {});
+// `content` is the whole file, or with `cursor` one chunk of whole lines of it.
+BehaviorsTable parse_behaviors(std::string content, const std::string& path, const ReadOptions& options = {},
+                               BehaviorsCursor* cursor = nullptr);
+
+// Streams a behaviors file in chunks of about `chunk_bytes` whole lines (memory: one chunk), calling
+// fn(const BehaviorsTable& chunk) for each in order; line numbers and skips are the whole file's.
+// Returns the skip report of the whole file.
+template <typename Fn>
+SkipReport for_each_behaviors_chunk(const std::string& path, const ReadOptions& options,
+                                    std::size_t chunk_bytes, Fn&& fn) {
+  ChunkedLineReader reader(path, chunk_bytes);
+  BehaviorsCursor cursor;
+  SkipReport skipped;
+  std::string chunk;
+  while (reader.next(chunk)) {
+    const BehaviorsTable table = parse_behaviors(std::move(chunk), path, options, &cursor);
+    skipped.skipped_lines += table.skipped.skipped_lines;
+    for (const auto& m : table.skipped.first_messages) {
+      if (skipped.first_messages.size() < SkipReport::kMaxMessages) skipped.first_messages.push_back(m);
+    }
+    fn(table);
+    chunk = std::string();
+  }
+  return skipped;
+}
 
 }  // namespace rsdist::mind

@@ -1,5 +1,6 @@
 #include "data/mind/text_file.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -19,7 +20,43 @@ std::string read_whole_file(const std::string& path) {
   return content;
 }
 
-std::size_t split_fields(std::string_view line, char separator, std::vector<std::string_view>& fields) {
+ChunkedLineReader::ChunkedLineReader(const std::string& path, std::size_t chunk_bytes)
+    : path_(path),
+      file_(std::fopen(path.c_str(), "rb")),
+      chunk_bytes_(std::max<std::size_t>(chunk_bytes, 1)) {
+  RSDIST_CHECK(file_ != nullptr, "cannot open {} for reading", path);
+}
+
+ChunkedLineReader::~ChunkedLineReader() {
+  if (file_) std::fclose(file_);
+}
+
+bool ChunkedLineReader::next(std::string& chunk) {
+  chunk = std::move(carry_);
+  carry_.clear();
+  while (!eof_) {
+    const std::size_t before = chunk.size();
+    chunk.resize(before + chunk_bytes_);
+    const std::size_t got = std::fread(chunk.data() + before, 1, chunk_bytes_, file_);
+    chunk.resize(before + got);
+    if (got < chunk_bytes_) {
+      RSDIST_CHECK(!std::ferror(file_), "cannot read {}", path_);
+      eof_ = true;
+      break;
+    }
+    // The carried part holds no '\n', so one found is in what was just read.
+    const std::size_t last = chunk.rfind('\n');
+    if (last != std::string::npos) {
+      carry_.assign(chunk, last + 1, std::string::npos);
+      chunk.resize(last + 1);
+      return true;
+    }
+  }
+  return !chunk.empty();
+}
+
+std::size_t split_fields(std::string_view line, char separator,
+                         std::vector<std::string_view>& fields) {
   fields.clear();
   std::size_t pos = 0;
   while (true) {

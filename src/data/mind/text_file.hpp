@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,25 @@ namespace rsdist::mind {
 
 // The file's bytes; throws rsdist::Error naming the path when it cannot be read.
 std::string read_whole_file(const std::string& path);
+
+// Reads a file in chunks of whole lines: each next() gives about `chunk_bytes` bytes ending at a
+// '\n' (or the end of the file); a line longer than that comes whole in a larger chunk.
+class ChunkedLineReader {
+ public:
+  ChunkedLineReader(const std::string& path, std::size_t chunk_bytes);
+  ~ChunkedLineReader();
+  ChunkedLineReader(const ChunkedLineReader&) = delete;
+  ChunkedLineReader& operator=(const ChunkedLineReader&) = delete;
+  // Replaces `chunk` with the next chunk; false (and empty) at the end of the file.
+  bool next(std::string& chunk);
+
+ private:
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  std::size_t chunk_bytes_;
+  std::string carry_;  // the partial line after the previous chunk's last '\n'
+  bool eof_ = false;
+};
 
 // Calls fn(line, line_number) for every line (1-based), without the '\n' and a trailing '\r'.
 // A final line without '\n' is a line; the empty string after a final '\n' is not.

@@ -200,5 +200,77 @@ TEST(Hdf5File, SameWritesGiveIdenticalBytes) {
   EXPECT_EQ(read_file(tmp / "a.h5"), read_file(tmp / "b.h5"));
 }
 
+TEST(Hdf5RowWriter, RowsAppendedInBlocksGiveTheDatasetsOfOneWholeWrite) {
+  TempDir tmp;
+  const auto large = ramp<std::int32_t>(3 * 30000, 7);  // chunked and compressed
+  const auto small = ramp<float>(12, 0.5);              // contiguous
+  {
+    File whole = File::create(tmp / "whole.h5");
+    whole.write("g/large", large, {30000, 3});
+    whole.write("small", small, {4, 3});
+    whole.close();
+  }
+  {
+    File streamed = File::create(tmp / "streamed.h5");
+    RowWriter l = streamed.create_rows("g/large", DType::kInt32, 30000, {3});
+    RowWriter s = streamed.create_rows("small", DType::kFloat32, 4, {3});
+    // Uneven blocks, one of them empty.
+    for (const auto& [begin, end] : {std::pair{0, 7}, {7, 7}, {7, 12345}, {12345, 30000}}) {
+      l.append(std::span<const std::int32_t>(large).subspan(begin * 3, (end - begin) * 3));
+    }
+    s.append(std::span<const float>(small).first(3));
+    s.append(std::span<const float>(small).subspan(3));
+    l.finish();
+    s.finish();
+    EXPECT_EQ(l.rows_written(), 30000u);
+    streamed.close();
+  }
+  // Same values and layout (the bytes differ: storage is allocated in another order).
+  const File whole = File::open(tmp / "whole.h5");
+  const File streamed = File::open(tmp / "streamed.h5");
+  EXPECT_EQ(streamed.read<std::int32_t>("g/large"), large);
+  EXPECT_EQ(streamed.read<float>("small"), small);
+  for (const char* name : {"g/large", "small"}) {
+    EXPECT_EQ(streamed.info(name).shape, whole.info(name).shape) << name;
+    EXPECT_EQ(streamed.info(name).chunk, whole.info(name).chunk) << name;
+    EXPECT_EQ(streamed.info(name).compressed, whole.info(name).compressed) << name;
+  }
+  EXPECT_TRUE(streamed.info("g/large").compressed);
+}
+
+TEST(Hdf5RowWriter, AGrowingDatasetExtendsOnEveryAppend) {
+  TempDir tmp;
+  {
+    File file = File::create(tmp / "g.h5");
+    RowWriter w = file.create_rows("neg", DType::kInt64, RowWriter::kGrowing);
+    w.append(std::vector<std::int64_t>{1, 2, 3});
+    w.append(std::vector<std::int64_t>{});
+    w.append(std::vector<std::int64_t>{4});
+    w.finish();  // nothing to check for a growing dataset
+    RowWriter empty = file.create_rows("none", DType::kInt32, RowWriter::kGrowing, {2});
+    file.close();
+  }
+  const File file = File::open(tmp / "g.h5");
+  EXPECT_EQ(file.read<std::int64_t>("neg"), (std::vector<std::int64_t>{1, 2, 3, 4}));
+  EXPECT_TRUE(file.info("neg").compressed);
+  EXPECT_EQ(file.info("none").shape, (std::vector<std::uint64_t>{0, 2}));
+}
+
+TEST(Hdf5RowWriter, WrongDtypePartialRowsOverflowAndMissingRowsAreErrors) {
+  TempDir tmp;
+  File file = File::create(tmp / "e.h5");
+  RowWriter w = file.create_rows("x", DType::kInt32, 2, {3});
+  EXPECT_NE(error_of([&] { w.append(std::vector<float>{1, 2, 3}); }).find("holds int32, not float32"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { w.append(std::vector<std::int32_t>{1, 2}); }).find("not whole rows of 3"),
+            std::string::npos);
+  w.append(std::vector<std::int32_t>{1, 2, 3});
+  EXPECT_NE(error_of([&] { w.finish(); }).find("1 of 2 rows written"), std::string::npos);
+  EXPECT_NE(error_of([&] { w.append(std::vector<std::int32_t>(6, 0)); }).find("2 rows appended to 1 of 2"),
+            std::string::npos);
+  const std::string message = error_of([&] { w.finish(); });
+  EXPECT_NE(message.find("dataset 'x' in"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace rsdist::h5

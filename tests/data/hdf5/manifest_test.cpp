@@ -3,6 +3,8 @@
 // HDF5 tests as the other half of the corpus format.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "core/error.hpp"
 #include "core/sha256.hpp"
 #include "data/corpus_manifest.hpp"
@@ -25,6 +27,15 @@ TEST(FileDigest, StreamsFilesLargerThanItsBuffer) {
   EXPECT_EQ(digest_file(tmp.write("abc.txt", "abc")).sha256,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // FIPS 180-4
   EXPECT_THROW(digest_file(tmp / "missing"), Error);
+  const std::atomic<bool> stop{true};
+  try {
+    digest_file(path, &stop);
+    ADD_FAILURE() << "a set stop flag must abandon the checksum";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("checksum of " + path + " abandoned"), std::string::npos);
+  }
+  const std::atomic<bool> go{false};
+  EXPECT_EQ(digest_file(path, &go).sha256, digest.sha256);
 }
 
 TEST(CorpusManifest, RoundTripsThroughJsonInAFixedOrder) {

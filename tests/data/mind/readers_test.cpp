@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "core/error.hpp"
@@ -167,6 +169,57 @@ TEST(MindVectorsReader, ReportsBadDimensionsAndFloats) {
   EXPECT_EQ(values, (std::vector<float>{0.5f, -1e-3f, 1.0f, 2.0f}));
   EXPECT_EQ(error_of([&] { parse("Q1\t1\t2\t\nQ2\t1\t\n", VectorFormat::kMindVec); }),
             "v.txt:2: expected a word and 2 values, found 1 values");
+}
+
+TEST(ChunkedLineReader, GivesWholeLinesInChunksAndEveryByteOnce) {
+  const std::string path = ::testing::TempDir() + "chunked_lines.txt";
+  const std::string content = "a\nbb\n" + std::string(50, 'x') + "\nccc\nlast-without-newline";
+  {
+    std::ofstream(path, std::ios::binary) << content;
+  }
+  for (const std::size_t chunk_bytes : {1u, 3u, 8u, 1000u}) {
+    ChunkedLineReader reader(path, chunk_bytes);
+    std::string chunk, joined;
+    int chunks = 0;
+    while (reader.next(chunk)) {
+      ++chunks;
+      joined += chunk;
+      // A chunk ends at a newline, except the file's last one.
+      if (joined.size() < content.size()) {
+        EXPECT_EQ(chunk.back(), '\n') << chunk_bytes;
+      }
+    }
+    EXPECT_EQ(joined, content) << chunk_bytes;
+    EXPECT_EQ(chunks, chunk_bytes >= 1000 ? 1 : chunk_bytes == 8 ? 4 : 5) << chunk_bytes;
+    EXPECT_FALSE(reader.next(chunk));
+    EXPECT_TRUE(chunk.empty());
+  }
+  std::remove(path.c_str());
+  EXPECT_NE(error_of([] { ChunkedLineReader("/nonexistent/b.tsv", 10); }).find("/nonexistent/b.tsv"),
+            std::string::npos);
+}
+
+TEST(MindBehaviorsReader, ChunksKeepTheFilesLineNumbersAndLabelMode) {
+  const std::string path = ::testing::TempDir() + "chunked_behaviors.tsv";
+  {
+    std::ofstream(path, std::ios::binary) << "1\tU1\tt\t\tN1-1 N2-0\n2\tU2\tt\tN1\tN3-0\n"
+                                             "3\tU3\tt\t\tN4\n";
+  }
+  std::vector<std::int64_t> lines;
+  // Line 3 is unlabeled after labeled lines: the error must name line 3 although it is the first
+  // line of its chunk.
+  const std::string message = error_of([&] {
+    for_each_behaviors_chunk(path, {}, 1, [&](const BehaviorsTable& t) {
+      for (const auto& row : t.rows) lines.push_back(row.line);
+    });
+  });
+  EXPECT_NE(message.find("chunked_behaviors.tsv:3: expected labeled"), std::string::npos) << message;
+  EXPECT_EQ(lines, (std::vector<std::int64_t>{1, 2}));
+  const SkipReport skipped = for_each_behaviors_chunk(path, {true}, 1, [](const BehaviorsTable&) {});
+  EXPECT_EQ(skipped.skipped_lines, 1);
+  ASSERT_EQ(skipped.first_messages.size(), 1u);
+  EXPECT_NE(skipped.first_messages[0].find(":3:"), std::string::npos);
+  std::remove(path.c_str());
 }
 
 }  // namespace
