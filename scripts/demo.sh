@@ -10,6 +10,7 @@ out=$repo/demo-out
 cd "$repo"
 
 "$rsdist" version
+rm -rf "$out/naml-run"
 "$rsdist" synth mind --out "$out/mind" --preset small --seed 1 --force
 "$rsdist" synth seq --out "$out/seq" --seed 1 --force
 "$rsdist" synth ratings --out "$out/ratings" --seed 1 --force
@@ -18,6 +19,10 @@ cd "$repo"
 "$rsdist" inspect "$out/mind-corpus"
 "$rsdist" preprocess seq --input "$out/seq/sequences.txt" --out "$out/seq-corpus" --force
 "$rsdist" inspect "$out/seq-corpus"
-"$rsdist" train --config configs/naml_synthetic.ini --print-config
-echo "[demo] synthetic data and MIND and sequence corpora in $out; training and evaluation"
-echo "[demo] arrive with their issues"
+# NAML on 2 MPI ranks: train with dev validation, early stopping and the best checkpoint, then
+# evaluate it (and write MIND's prediction.txt) and recommend for a few users.
+RSDIST_BIN="$rsdist" "$repo/launch/rsdist-mpirun" -np 2 rsdist train \
+  --config configs/naml_synthetic.ini --corpus "$out/mind-corpus" --out "$out/naml-run"
+"$rsdist" evaluate --run "$out/naml-run" --split dev --prediction "$out/naml-run/prediction-dev.txt"
+"$rsdist" recommend --run "$out/naml-run" --k 5 --max_users 3
+echo "[demo] corpora in $out; NAML run (metrics.jsonl, checkpoints/best) in $out/naml-run"

@@ -15,6 +15,12 @@ int run_synth(const Config& config, CommandIo& io);
 OptionSchema train_schema();
 int run_train(const Config& config, CommandIo& io);
 
+// --run, --checkpoint, --corpus: which trained model, on which corpus (evaluate, recommend).
+void add_trained_model_options(OptionSchema& schema);
+OptionSchema evaluate_schema();
+int run_evaluate(const Config& config, CommandIo& io);
+OptionSchema recommend_schema();
+int run_recommend(const Config& config, CommandIo& io);
 OptionSchema preprocess_schema();
 int run_preprocess(const Config& config, CommandIo& io);
 

@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "ddp/backends.hpp"
 #include "train/train_options.hpp"
+#include "train/trainer.hpp"
 
 namespace rsdist::app {
 
@@ -16,8 +17,7 @@ int run_train(const Config& config, CommandIo& io) {
   }
   const std::string& backend = config.get_string("backend");
   if (backend != "auto") ddp::require_backend(backend);
-  RSDIST_THROW("rsdist train: the training loop is not implemented yet (distributed runtime and "
-               "model issues); --print_config works");
+  return train::run_training(config, io.log);
 }
 
 }  // namespace rsdist::app

@@ -33,13 +33,17 @@ TEST(Cli, UnknownSubcommandFailsWithItsName) {
   EXPECT_NE(r.err.find("unknown subcommand 'trian'"), std::string::npos);
 }
 
-TEST(Cli, StubsSayNotImplementedAndFail) {
-  // preprocess and inspect are implemented; `preprocess mind` is tested in preprocess_seq_test.
-  for (const char* name : {"evaluate", "recommend"}) {
-    const auto r = run({name, "mind"});
-    EXPECT_EQ(r.code, 1) << name;
-    EXPECT_NE(r.err.find("not implemented yet"), std::string::npos) << name;
-  }
+TEST(Cli, EvaluateAndRecommendNameWhatTheyNeed) {
+  // The trained paths are tested in tests/train/naml_training_test.cpp.
+  auto r = run({"evaluate"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("give --run RUN_DIR or --checkpoint PATH"), std::string::npos) << r.err;
+  r = run({"recommend", "--run", "/nonexistent/run"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("--run /nonexistent/run: no checkpoints/best"), std::string::npos) << r.err;
+  r = run({"evaluate", "--run", "r", "--split", "train"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("split"), std::string::npos) << r.err;
 }
 
 TEST(Cli, VersionReportsLibrariesAndBackends) {

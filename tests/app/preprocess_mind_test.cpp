@@ -125,6 +125,8 @@ TEST(PreprocessMind, CorpusEqualsTheInMemoryStructuresAndShardsPartitionTheSampl
     const auto user = f.read<std::int32_t>("user");
     const auto neg_off = f.read<std::int64_t>("negative_offsets");
     const auto neg = f.read<std::int32_t>("negatives");
+    ASSERT_EQ(static_cast<std::int64_t>(neg.size()), neg_off.back());
+    ASSERT_GT(neg.size(), 0u);
     for (std::size_t r = 0; r < pos.size(); ++r) {
       EXPECT_EQ(user[r], c.train.impressions.user[imp[r]]);
       const auto expected = c.train.negatives(imp[r]);

@@ -9,13 +9,13 @@
 
 #include <atomic>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <limits>
 #include <thread>
 
 #include "core/error.hpp"
+#include "support/python_runner.hpp"
 #include "support/temp_dir.hpp"
 
 namespace rsdist::train {
@@ -455,21 +455,9 @@ std::string expected_json(const std::map<std::string, at::Tensor>& tensors) {
   return json + "}";
 }
 
-// Runs check_pytorch_export.py with `args` (each quoted) and returns its exit code.
+// Runs check_pytorch_export.py with `args` and returns its exit code.
 int run_python_script(const std::vector<std::string>& args) {
-  const std::string python = std::string(RSDIST_SOURCE_DIR) + "/.venv/bin/python";
-  const std::string script =
-      std::string(RSDIST_SOURCE_DIR) + "/tests/train/check_pytorch_export.py";
-  if (!fs::exists(python)) {
-    ADD_FAILURE() << python << " is missing: run scripts/setup.sh to create the virtual "
-                  << "environment with torch (CI has it)";
-    return -1;
-  }
-  std::string command = "'" + python + "' '" + script + "'";
-  for (const auto& arg : args) command += " '" + arg + "'";
-  const int status = std::system(command.c_str());
-  EXPECT_TRUE(WIFEXITED(status)) << command;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return rsdist::testing::run_python_script("tests/train/check_pytorch_export.py", args);
 }
 
 int run_python_check(const fs::path& weights, const fs::path& expected) {

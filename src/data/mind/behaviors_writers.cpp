@@ -114,6 +114,7 @@ void TrainShardWriter::close_shard() {
   s.history.finish();
   s.positive.finish();
   s.negative_offsets.finish();
+  s.negatives.finish();
   s.file.close();
   shard_.reset();
 }

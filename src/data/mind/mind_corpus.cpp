@@ -2,9 +2,9 @@
 // written by mind_corpus_files.cpp.
 #include "data/mind/mind_corpus.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <atomic>
 #include <future>
 #include <type_traits>
 
@@ -32,7 +32,16 @@ std::vector<SplitDir> split_dirs(const MindCorpusOptions& options) {
   return splits;
 }
 
-std::string in_dir(const std::string& dir, const char* file) { return (fs::path(dir) / file).string(); }
+// The split folders, after checking the options every build needs.
+std::vector<SplitDir> checked_splits(const MindCorpusOptions& options) {
+  RSDIST_CHECK(options.shards >= 1, "--shards must be at least 1 (got {})", options.shards);
+  RSDIST_CHECK(options.negative_sample_num >= 1, "--negative_sample_num must be at least 1");
+  return split_dirs(options);
+}
+
+std::string in_dir(const std::string& dir, const char* file) {
+  return (fs::path(dir) / file).string();
+}
 
 void add_skips(MindCorpus& corpus, std::string name, const SkipReport& report) {
   corpus.skipped.push_back({std::move(name), report.skipped_lines, report.first_messages});
@@ -61,7 +70,8 @@ std::vector<std::int32_t> history_categories_of(std::span<const std::int32_t> hi
 namespace {
 
 // Every split's news.tsv, parsed concurrently.
-std::vector<NewsTable> read_news_tables(const std::vector<SplitDir>& splits, const ReadOptions& read) {
+std::vector<NewsTable> read_news_tables(const std::vector<SplitDir>& splits,
+                                        const ReadOptions& read) {
   std::vector<std::future<NewsTable>> futures;
   for (const auto& s : splits) {
     futures.push_back(std::async(std::launch::async, [path = in_dir(s.dir, "news.tsv"), read] {
@@ -165,18 +175,18 @@ BehaviorsScan scan_behaviors(const std::string& path, bool train, const NewsLook
   BehaviorsScan scan;
   scan.users.add("<UNK>");
   const ReadOptions read{options.skip_bad_lines};
-  scan.skipped = for_each_behaviors_chunk(path, read, options.behaviors_chunk_bytes,
-                                          [&](const BehaviorsTable& chunk) {
-    const std::int64_t base = scan.summary.impressions;
-    if (train) {
-      for (const auto& row : chunk.rows) scan.users.add(row.user_id);
-      accumulate(scan.summary, summarize(build_train_samples(chunk, scan.users, lookup,
-                                                             options.behaviors, base)));
-    } else {
-      accumulate(scan.summary, summarize(build_eval_samples(chunk, scan.users, lookup,
-                                                            options.behaviors, base)));
-    }
-  });
+  scan.skipped = for_each_behaviors_chunk(
+      path, read, options.behaviors_chunk_bytes, [&](const BehaviorsTable& chunk) {
+        const std::int64_t base = scan.summary.impressions;
+        if (train) {
+          for (const auto& row : chunk.rows) scan.users.add(row.user_id);
+          accumulate(scan.summary, summarize(build_train_samples(chunk, scan.users, lookup,
+                                                                 options.behaviors, base)));
+        } else {
+          accumulate(scan.summary, summarize(build_eval_samples(chunk, scan.users, lookup,
+                                                                options.behaviors, base)));
+        }
+      });
   return scan;
 }
 
@@ -185,18 +195,15 @@ BehaviorsScan scan_behaviors(const std::string& path, bool train, const NewsLook
 MindCorpus build_mind_corpus(const MindCorpusOptions& options, MindStageSeconds* seconds) {
   MindStageSeconds local;
   MindStageSeconds& t = seconds ? *seconds : local;
-  RSDIST_CHECK(options.shards >= 1, "--shards must be at least 1 (got {})", options.shards);
-  RSDIST_CHECK(options.negative_sample_num >= 1, "--negative_sample_num must be at least 1");
-  const std::vector<SplitDir> splits = split_dirs(options);
+  const std::vector<SplitDir> splits = checked_splits(options);
   const ReadOptions read{options.skip_bad_lines};
 
   auto start = Clock::now();
   std::vector<std::future<BehaviorsTable>> behavior_futures;
   for (const auto& s : splits) {
-    behavior_futures.push_back(
-        std::async(std::launch::async, [path = in_dir(s.dir, "behaviors.tsv"), read] {
-          return read_behaviors(path, read);
-        }));
+    behavior_futures.push_back(std::async(
+        std::launch::async,
+        [path = in_dir(s.dir, "behaviors.tsv"), read] { return read_behaviors(path, read); }));
   }
   const std::vector<NewsTable> news_tables = read_news_tables(splits, read);
   std::vector<BehaviorsTable> behavior_tables;
@@ -221,15 +228,15 @@ MindCorpus build_mind_corpus(const MindCorpusOptions& options, MindStageSeconds*
   t.entities = seconds_since(start);
 
   start = Clock::now();
-  corpus.train = build_train_samples(behavior_tables[0], corpus.users, corpus.news.news,
-                                     options.behaviors);
+  corpus.train =
+      build_train_samples(behavior_tables[0], corpus.users, corpus.news.news, options.behaviors);
   corpus.train_summary = summarize(corpus.train);
-  corpus.dev = build_eval_samples(behavior_tables[1], corpus.users, corpus.news.news,
-                                  options.behaviors);
+  corpus.dev =
+      build_eval_samples(behavior_tables[1], corpus.users, corpus.news.news, options.behaviors);
   corpus.dev_summary = summarize(corpus.dev);
   if (splits.size() > 2) {
-    corpus.test = build_eval_samples(behavior_tables[2], corpus.users, corpus.news.news,
-                                     options.behaviors);
+    corpus.test =
+        build_eval_samples(behavior_tables[2], corpus.users, corpus.news.news, options.behaviors);
     corpus.test_summary = summarize(*corpus.test);
   }
   t.behaviors = seconds_since(start);
@@ -352,18 +359,21 @@ class InputDigests {
 
 // Pass 2: streams one behaviors file again, writing each chunk's samples.
 template <typename Writer>
-void write_behaviors(const std::string& path, const MindCorpus& corpus,
-                     const NewsLookup& lookup, const MindCorpusOptions& options, Writer& writer) {
+void write_behaviors(const std::string& path, const MindCorpus& corpus, const NewsLookup& lookup,
+                     const MindCorpusOptions& options, Writer& writer) {
   std::int64_t base = 0;
-  for_each_behaviors_chunk(path, ReadOptions{options.skip_bad_lines}, options.behaviors_chunk_bytes,
-                           [&](const BehaviorsTable& chunk) {
-    if constexpr (std::is_same_v<Writer, TrainShardWriter>) {
-      writer.add(build_train_samples(chunk, corpus.users, lookup, options.behaviors, base), base);
-    } else {
-      writer.add(build_eval_samples(chunk, corpus.users, lookup, options.behaviors, base), base);
-    }
-    base += static_cast<std::int64_t>(chunk.rows.size());
-  });
+  for_each_behaviors_chunk(
+      path, ReadOptions{options.skip_bad_lines}, options.behaviors_chunk_bytes,
+      [&](const BehaviorsTable& chunk) {
+        if constexpr (std::is_same_v<Writer, TrainShardWriter>) {
+          writer.add(build_train_samples(chunk, corpus.users, lookup, options.behaviors, base),
+                     base);
+        } else {
+          writer.add(build_eval_samples(chunk, corpus.users, lookup, options.behaviors, base),
+                     base);
+        }
+        base += static_cast<std::int64_t>(chunk.rows.size());
+      });
   writer.finish();
 }
 
@@ -387,9 +397,7 @@ nlohmann::ordered_json write_mind_corpus(const MindCorpusOptions& options, const
                                          MindStageSeconds* seconds) {
   MindStageSeconds local;
   MindStageSeconds& t = seconds ? *seconds : local;
-  RSDIST_CHECK(options.shards >= 1, "--shards must be at least 1 (got {})", options.shards);
-  RSDIST_CHECK(options.negative_sample_num >= 1, "--negative_sample_num must be at least 1");
-  const std::vector<SplitDir> splits = split_dirs(options);
+  const std::vector<SplitDir> splits = checked_splits(options);
   const ReadOptions read{options.skip_bad_lines};
   InputDigests digests(options);
 
@@ -452,15 +460,18 @@ nlohmann::ordered_json write_mind_corpus(const MindCorpusOptions& options, const
   t.digests = digests.seconds();
   manifest.options = corpus_options(options);
   manifest.counts = corpus_counts(corpus, options.shards);
-  manifest.files.push_back({kNewsFileName, "news tensors, word/entity/context embeddings, word counts"});
-  manifest.files.push_back({kDictionariesFileName, "index -> name of users, news, words, entities, "
-                                                   "categories, subcategories"});
+  manifest.files.push_back(
+      {kNewsFileName, "news tensors, word/entity/context embeddings, word counts"});
+  manifest.files.push_back({kDictionariesFileName,
+                            "index -> name of users, news, words, entities, "
+                            "categories, subcategories"});
   for (std::int32_t k = 0; k < options.shards; ++k) {
     manifest.files.push_back({train_shard_file_name(k, options.shards),
                               fmt::format("train samples, shard {} of {}", k, options.shards)});
   }
   manifest.files.push_back({kDevFileName, "dev impressions and candidates"});
-  if (corpus.test_summary) manifest.files.push_back({kTestFileName, "test impressions and candidates"});
+  if (corpus.test_summary)
+    manifest.files.push_back({kTestFileName, "test impressions and candidates"});
   data::write_corpus_manifest(dir, manifest);
   t.write += seconds_since(start);
   return manifest.counts;

@@ -52,7 +52,7 @@ struct MindCorpusOptions {
   HistoryGraphOptions graph;  // max_history_num and category_num are filled from the above/data
   // write_mind_corpus streams behaviors.tsv in chunks of about this many bytes: its memory holds
   // the news, the vocabulary and one chunk, whatever the number of impressions.
-  std::size_t behaviors_chunk_bytes = std::size_t{32} << 20;
+  std::size_t behaviors_chunk_bytes = std::size_t{8} << 20;
 };
 
 // What the manifest counts of one split's behaviors.

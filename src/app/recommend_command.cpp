@@ -1,0 +1,51 @@
+// `rsdist recommend`: top-k news for users from a split's candidate pool, with a trained model.
+#include <fmt/format.h>
+
+#include <ostream>
+#include <sstream>
+
+#include "app/commands.hpp"
+#include "core/error.hpp"
+#include "ddp/backends.hpp"
+#include "train/trained_model.hpp"
+
+namespace rsdist::app {
+
+OptionSchema recommend_schema() {
+  OptionSchema s("rsdist recommend");
+  add_common_options(s);
+  add_trained_model_options(s);
+  s.add_string("split", "dev", "whose impressions give the users' histories and the pool")
+      .choices({"dev", "test"})
+      .add_string("users", "", "comma-separated user ids (default: the split's first --max_users)")
+      .add_int("k", 10, "recommendations per user")
+      .at_least(1)
+      .add_int("max_users", 10, "users when --users is not given")
+      .at_least(1);
+  return s;
+}
+
+int run_recommend(const Config& config, CommandIo& io) {
+  const at::Device device =
+      ddp::cuda_device_count() > 0 ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+  train::TrainedModel m =
+      train::load_trained_model(config.get_string("run"), config.get_string("checkpoint"),
+                                config.get_string("corpus"), device, 0, 1);
+  std::vector<std::string> users;
+  std::stringstream list(config.get_string("users"));
+  for (std::string u; std::getline(list, u, ',');) {
+    if (!u.empty()) users.push_back(u);
+  }
+  const train::Split split =
+      config.get_string("split") == "dev" ? train::Split::kDev : train::Split::kTest;
+  for (const auto& r :
+       m.task->recommend(split, users, config.get_int("k"), config.get_int("max_users"))) {
+    io.out << r.user;
+    for (std::size_t i = 0; i < r.items.size(); ++i)
+      io.out << fmt::format("\t{}:{:.4f}", r.items[i], r.scores[i]);
+    io.out << "\n";
+  }
+  return 0;
+}
+
+}  // namespace rsdist::app

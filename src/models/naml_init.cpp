@@ -1,0 +1,38 @@
+#include "models/naml_init.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/core/grad_mode.h>
+#include <fmt/ranges.h>
+
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace rsdist::models {
+
+at::Generator make_init_generator(std::uint64_t seed) {
+  return at::detail::createCPUGenerator(seed);
+}
+
+void xavier_uniform_(at::Tensor weight, double gain, at::Generator& generator) {
+  RSDIST_CHECK(weight.dim() >= 2,
+               "xavier_uniform_ needs a weight of 2 or more dimensions, got [{}]",
+               fmt::join(weight.sizes(), ", "));
+  const std::int64_t receptive_field = weight[0][0].numel();
+  const std::int64_t fan_in = weight.size(1) * receptive_field;
+  const std::int64_t fan_out = weight.size(0) * receptive_field;
+  const double bound = gain * std::sqrt(6.0 / static_cast<double>(fan_in + fan_out));
+  uniform_(weight, -bound, bound, generator);
+}
+
+void uniform_(at::Tensor tensor, double low, double high, at::Generator& generator) {
+  const at::NoGradGuard no_grad;
+  tensor.uniform_(low, high, generator);
+}
+
+void zeros_(at::Tensor tensor) {
+  const at::NoGradGuard no_grad;
+  tensor.zero_();
+}
+
+}  // namespace rsdist::models
