@@ -39,6 +39,8 @@ OptionSchema train_option_schema() {
       .at_least(0)
       .add_string("drop_last", "pad", "uneven data: pad (wrap around) or drop the remainder")
       .choices({"pad", "drop"})
+      .add_bool("validate", true, "evaluate dev after each epoch (false: early stopping and best "
+                                  "follow the training loss)")
       .add_int("max_steps_per_epoch", 0,
                "stop each epoch after this many steps (0: all; for "
                "benchmarks and smoke runs)")

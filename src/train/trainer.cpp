@@ -288,7 +288,7 @@ int run_training(const Config& config, const Loggers& base_log) {
         static_cast<double>(samples * world) / std::max(train_seconds, 1e-9);
     record["global_step"] = run.global_step;
     ddp::EpochDecision decision;
-    if (run.task->has_split(Split::kDev)) {
+    if (config.get_bool("validate") && run.task->has_split(Split::kDev)) {
       const auto eval_start = Clock::now();
       const Metrics dev =
           run.task->evaluate(Split::kDev, runtime->comm(), {rank, world, std::nullopt});
@@ -306,7 +306,7 @@ int run_training(const Config& config, const Loggers& base_log) {
     run.history.push_back(record);
     log.root->info("epoch {}: loss {:.4f}, {:.0f} samples/s, {}{}{}", epoch + 1, loss,
                    record["samples_per_second"].get<double>(),
-                   record.contains("dev") ? record["dev"].dump() : std::string("no dev split"),
+                   record.contains("dev") ? record["dev"].dump() : std::string("dev not evaluated"),
                    decision.improved ? " (best)" : "",
                    run.task->loader_summary().empty() ? "" : "; " + run.task->loader_summary());
     if (rank == 0) {

@@ -154,6 +154,21 @@ TEST_F(NamlTraining, ResumeContinuesExactlyWhereTheRunStopped) {
   EXPECT_EQ(ra[1]["train_loss"], rb[1]["train_loss"]);
 }
 
+// --validate false skips the dev evaluation (best follows the training loss); --max_steps_per_epoch
+// caps an epoch (benchmarks, smoke runs).
+TEST_F(NamlTraining, ValidationCanBeSkippedAndEpochsCapped) {
+  TempDir tmp;
+  const auto r = run_rsdist(with(naml_train_args(corpus_, tmp / "run", 2),
+                                 {"--backend", "local", "--validate", "false", "--max_steps_per_epoch", "3"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto records = read_jsonl(tmp / "run" / "metrics.jsonl");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_FALSE(records[0].contains("dev"));
+  EXPECT_EQ(records[0]["global_step"], 3);
+  EXPECT_EQ(records[1]["global_step"], 6);
+  EXPECT_TRUE(resolve_best(tmp / "run" / "checkpoints").has_value());
+}
+
 // De-duplicating the news of a batch changes the work, not the result. Gradients are equal to
 // float rounding (tests/models/naml_model_test.cpp checks one step to 1e-6); over an epoch of Adam
 // the rounding differences grow, so here the training curves must agree, not the bits.
