@@ -1,3 +1,4 @@
+#include "support/error_of.hpp"
 #include "models/naml_model.hpp"
 
 #include <ATen/ATen.h>
@@ -32,17 +33,7 @@ ClickBatch small_click_batch(bool deduplicate) {
   return make_click_batch(small.table, small.history_ids, small.candidate_ids, deduplicate);
 }
 
-// Runs `f` and returns the rsdist::Error message it throws ("" and a test failure if none).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.message();
-  }
-  ADD_FAILURE() << "expected an rsdist::Error";
-  return "";
-}
+using rsdist::testing::error_of;
 
 // ---- options ----------------------------------------------------------------------------------
 

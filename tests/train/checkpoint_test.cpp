@@ -1,3 +1,4 @@
+#include "support/error_of.hpp"
 #include "train/checkpoint.hpp"
 
 #include <ATen/ATen.h>
@@ -102,17 +103,7 @@ std::vector<std::string> names_in(const fs::path& dir) {
   return names;
 }
 
-// Runs `f` and returns the rsdist::Error message it throws ("" and a test failure if none).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.message();
-  }
-  ADD_FAILURE() << "expected an rsdist::Error";
-  return "";
-}
+using rsdist::testing::error_of;
 
 void flip_byte(const fs::path& file, std::uintmax_t offset) {
   std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
