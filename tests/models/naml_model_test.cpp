@@ -1,4 +1,3 @@
-#include "support/error_of.hpp"
 #include "models/naml_model.hpp"
 
 #include <ATen/ATen.h>
@@ -13,6 +12,7 @@
 #include "core/error.hpp"
 #include "models/click_losses.hpp"
 #include "models/naml_test_data.hpp"
+#include "support/error_of.hpp"
 
 namespace rsdist::models {
 namespace {

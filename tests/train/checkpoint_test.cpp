@@ -1,4 +1,3 @@
-#include "support/error_of.hpp"
 #include "train/checkpoint.hpp"
 
 #include <ATen/ATen.h>
@@ -16,6 +15,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "support/error_of.hpp"
 #include "support/python_runner.hpp"
 #include "support/temp_dir.hpp"
 
