@@ -270,13 +270,26 @@ CheckpointState read_checkpoint(const fs::path& checkpoint_dir) {
   return state;
 }
 
+CheckpointState read_checkpoint_model(const fs::path& checkpoint_dir) {
+  const auto entries = read_manifest(checkpoint_dir);
+  const auto bytes_of = [&](const char* file) {
+    return read_verified(checkpoint_dir, entry_for(checkpoint_dir, entries, file));
+  };
+  CheckpointState state;
+  state.config_ini = bytes_of(kConfigFile);
+  state.model = tensors_from(checkpoint_dir, kModelFile,
+                             unpickle_file(checkpoint_dir, kModelFile, bytes_of(kModelFile)));
+  return state;
+}
+
 CheckpointState read_checkpoint_progress(const fs::path& checkpoint_dir) {
   const auto entries = read_manifest(checkpoint_dir);
   CheckpointState state;
-  load_state(checkpoint_dir,
-             unpickle_file(checkpoint_dir, kStateFile,
-                           read_verified(checkpoint_dir, entry_for(checkpoint_dir, entries, kStateFile))),
-             state);
+  load_state(
+      checkpoint_dir,
+      unpickle_file(checkpoint_dir, kStateFile,
+                    read_verified(checkpoint_dir, entry_for(checkpoint_dir, entries, kStateFile))),
+      state);
   return state;
 }
 

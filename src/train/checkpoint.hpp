@@ -78,6 +78,10 @@ void verify_checkpoint(const std::filesystem::path& checkpoint_dir);
 // verify_checkpoint, then loads every field.
 CheckpointState read_checkpoint(const std::filesystem::path& checkpoint_dir);
 
+// Only model.pt and config.ini, each verified: what evaluation and inference need, without
+// reading (or hashing) the optimizer state, twice the model's size under Adam.
+CheckpointState read_checkpoint_model(const std::filesystem::path& checkpoint_dir);
+
 // Only the small state.pt, verified: epoch, global step, sampler position, RNG states and
 // metadata, without loading (or hashing) the model and optimizer. For choosing a checkpoint.
 CheckpointState read_checkpoint_progress(const std::filesystem::path& checkpoint_dir);

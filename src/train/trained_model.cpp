@@ -42,7 +42,7 @@ TrainedModel load_trained_model(const fs::path& run_dir, const fs::path& checkpo
                  run_dir.string());
     m.checkpoint = *best;
   }
-  const CheckpointState state = read_checkpoint(m.checkpoint);
+  const CheckpointState state = read_checkpoint_model(m.checkpoint);
   // The training configuration, through the train schema again (so defaults added since still
   // apply), with the corpus overridden when asked.
   const fs::path ini = m.checkpoint / "config.ini";

@@ -333,7 +333,7 @@ int run_training(const Config& config, const Loggers& base_log) {
   const auto best = resolve_best(checkpoints);
   if (best) results["best_checkpoint"] = best->string();
   if (best && run.task->has_split(Split::kTest) && run.task->split_labeled(Split::kTest)) {
-    load_model_state(run.task->model(), read_checkpoint(*best).model, *best);
+    load_model_state(run.task->model(), read_checkpoint_model(*best).model, *best);
     const Metrics test =
         run.task->evaluate(Split::kTest, runtime->comm(), {rank, world, std::nullopt});
     log.root->info("test metrics of {}: {}", best->filename().string(),

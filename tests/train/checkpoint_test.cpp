@@ -229,6 +229,24 @@ TEST(Checkpoint, RefusesAMissingFile) {
       << message;
 }
 
+TEST(Checkpoint, ModelReadVerifiesTheModelAndLeavesTheOptimizerAlone) {
+  TempDir tmp;
+  const CheckpointState in = sample_state();
+  const auto dir = write_checkpoint(tmp.path(), "epoch-0001", in);
+  fs::remove(dir / "optimizer.pt");  // read_checkpoint refuses this; the model read never looks
+  const CheckpointState out = read_checkpoint_model(dir);
+  EXPECT_EQ(out.config_ini, in.config_ini);
+  ASSERT_EQ(out.model.size(), in.model.size());
+  for (const auto& [name, tensor] : in.model) {
+    ASSERT_TRUE(out.model.count(name)) << name;
+    expect_same_tensor(tensor, out.model.at(name), name);
+  }
+  EXPECT_TRUE(out.optimizer.empty());
+  flip_byte(dir / "model.pt", fs::file_size(dir / "model.pt") / 2);
+  const std::string message = error_of([&] { read_checkpoint_model(dir); });
+  EXPECT_NE(message.find("file model.pt has SHA-256"), std::string::npos) << message;
+}
+
 TEST(Checkpoint, RefusesAMissingManifest) {
   TempDir tmp;
   const auto dir = write_checkpoint(tmp.path(), "epoch-0001", sample_state());
