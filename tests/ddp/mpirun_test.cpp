@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/mpi_job.hpp"
 #include "support/temp_dir.hpp"
 #include "train/checkpoint.hpp"
 #include "train/resume.hpp"
@@ -26,14 +27,10 @@ struct JobResult {
 
 JobResult run_job(const TempDir& tmp, int np, const std::string& args) {
   const std::string log = (tmp / ("job-" + std::to_string(np) + ".log")).string();
-  const std::string command = fmt::format(
-      "{} {} --oversubscribe -np {} {} {} > {} 2>&1", RSDIST_MPIEXEC,
-      ::geteuid() == 0 ? "--allow-run-as-root" : "", np, RSDIST_DRIVER, args, log);
   const auto start = std::chrono::steady_clock::now();
-  const int status = std::system(command.c_str());
   JobResult r;
+  r.exit_code = rsdist::testing::run_mpi_job(RSDIST_MPIEXEC, np, RSDIST_DRIVER, args, log);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.output = read_file(log);
   return r;
 }

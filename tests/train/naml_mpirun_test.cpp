@@ -14,6 +14,7 @@
 #include "eval/mind_metrics.hpp"
 #include "loader/eval_impressions.hpp"
 #include "loader/train_samples.hpp"
+#include "support/mpi_job.hpp"
 #include "support/temp_dir.hpp"
 #include "train/checkpoint.hpp"
 #include "train/naml_fixture.hpp"
@@ -26,13 +27,10 @@ using rsdist::testing::TempDir;
 
 int run_job(const TempDir& tmp, int np, const std::vector<std::string>& args,
             const std::string& tag) {
-  std::string command =
-      fmt::format("{} {} --oversubscribe -np {} {}", RSDIST_MPIEXEC,
-                  ::geteuid() == 0 ? "--allow-run-as-root" : "", np, RSDIST_BINARY_PATH);
-  for (const auto& a : args) command += " '" + a + "'";
-  command += " > '" + (tmp / (tag + ".log")).string() + "' 2>&1";
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::string quoted;
+  for (const auto& a : args) quoted += " '" + a + "'";
+  return rsdist::testing::run_mpi_job(RSDIST_MPIEXEC, np, RSDIST_BINARY_PATH, quoted,
+                                      tmp / (tag + ".log"));
 }
 
 double dev_auc(const fs::path& run) {
