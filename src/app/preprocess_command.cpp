@@ -4,6 +4,7 @@
 
 #include "app/commands.hpp"
 #include "core/error.hpp"
+#include "core/stopwatch.hpp"
 #include "core/staging.hpp"
 #include "data/mind/mind_corpus.hpp"
 #include "data/seq/seq_corpus.hpp"
@@ -19,12 +20,11 @@ int preprocess_seq(const Config& config, CommandIo& io) {
   options.format = config.get_string("format");
   options.normalization = seq::parse_witg_normalization(config.get_string("witg_normalization"));
 
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = SteadyClock::now();
   StagingDirectory staging(config.get_string("out"), config.get_bool("force"));
   const seq::SeqCorpusCounts c = seq::write_seq_corpus(options, staging.path());
   staging.commit();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = seconds_since(start);
   io.log.root->info(
       "preprocess seq: wrote {} in {:.2f} s ({} users, {} items, {} interactions; "
       "train/valid/test {}/{}/{}; graph {} nodes, {} edges, normalization {})",
@@ -63,13 +63,12 @@ int preprocess_mind(const Config& config, CommandIo& io) {
                               ? mind::GraphNormalization::kSymmetric
                               : mind::GraphNormalization::kAsymmetric;
 
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = SteadyClock::now();
   StagingDirectory staging(config.get_string("out"), config.get_bool("force"));
   mind::MindStageSeconds t;
   const nlohmann::ordered_json c = mind::write_mind_corpus(o, staging.path(), &t);
   staging.commit();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = seconds_since(start);
   io.log.root->info(
       "preprocess mind: wrote {} in {:.2f} s ({} news, {} words ({} in GloVe), {} entities, {} "
       "users; train {} samples in {} shard(s), dev {} candidates{}; missing news {}; skipped lines "

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "core/error.hpp"
+#include "core/stopwatch.hpp"
 
 namespace rsdist::loader {
 
@@ -55,11 +56,10 @@ NamlBatcher::Assembled NamlBatcher::assemble(std::int64_t batch, int worker) {
 }
 
 std::optional<models::ClickBatch> NamlBatcher::next() {
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = SteadyClock::now();
   std::optional<Assembled> assembled = prefetcher_->next();
   if (!assembled) {
-    statistics_.wait_seconds +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    statistics_.wait_seconds += seconds_since(start);
     return std::nullopt;
   }
   HostBatch& host = assembled->host;
@@ -86,8 +86,7 @@ std::optional<models::ClickBatch> NamlBatcher::next() {
   statistics_.samples += batch.user.size(0);
   statistics_.news_rows += batch.news_ids.size(0);
   statistics_.news_slots += host.news_slots;
-  statistics_.wait_seconds +=
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  statistics_.wait_seconds += seconds_since(start);
   return batch;
 }
 

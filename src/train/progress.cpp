@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "core/stopwatch.hpp"
+
 namespace rsdist::train {
 
 Progress::Progress(std::shared_ptr<spdlog::logger> log, bool enabled, bool terminal,
@@ -21,7 +23,7 @@ void Progress::start_epoch(std::int64_t epoch, std::int64_t batches, std::int64_
 }
 
 std::string Progress::line(std::int64_t batch) const {
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+  const double elapsed = seconds_since(start_);
   const std::int64_t done = batch + 1 - first_batch_;
   const double rate = elapsed > 0 ? static_cast<double>(samples_) / elapsed : 0.0;
   const double eta =

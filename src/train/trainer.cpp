@@ -17,6 +17,7 @@
 
 #include "core/error.hpp"
 #include "core/staging.hpp"
+#include "core/stopwatch.hpp"
 #include "ddp/control.hpp"
 #include "ddp/distributed_sampler.hpp"
 #include "ddp/reducer.hpp"
@@ -34,11 +35,6 @@
 namespace rsdist::train {
 namespace {
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 std::vector<NamedParameter> trainable_parameters(torch::nn::Module& model) {
   std::vector<NamedParameter> out;
@@ -223,7 +219,7 @@ int run_training(const Config& config, const Loggers& base_log) {
   ddp::StopSignals stop_signals;
 
   for (std::int64_t epoch = first_epoch; epoch < config.get_int("epochs"); ++epoch) {
-    const auto epoch_start = Clock::now();
+    const auto epoch_start = SteadyClock::now();
     const std::int64_t skip = epoch == first_epoch ? first_batch : 0;
     run.task->begin_epoch(epoch, sampler.epoch_indices(epoch), batch_size, skip);
     progress.start_epoch(epoch, batches, skip);
@@ -289,7 +285,7 @@ int run_training(const Config& config, const Loggers& base_log) {
     record["global_step"] = run.global_step;
     ddp::EpochDecision decision;
     if (config.get_bool("validate") && run.task->has_split(Split::kDev)) {
-      const auto eval_start = Clock::now();
+      const auto eval_start = SteadyClock::now();
       const Metrics dev =
           run.task->evaluate(Split::kDev, runtime->comm(), {rank, world, std::nullopt});
       record["dev"] = dev;

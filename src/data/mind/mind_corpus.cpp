@@ -9,17 +9,14 @@
 #include <type_traits>
 
 #include "core/error.hpp"
+#include "core/stopwatch.hpp"
 #include "data/corpus_manifest.hpp"
 #include "data/mind/behaviors_writers.hpp"
 
 namespace rsdist::mind {
 namespace {
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 struct SplitDir {
   const char* name;  // "train", "dev", "test"
@@ -105,7 +102,7 @@ void build_news_stages(const MindCorpusOptions& options, const std::vector<NewsT
 std::future<WordEmbeddings> start_glove(const MindCorpusOptions& options, const MindCorpus& corpus,
                                         MindStageSeconds& t) {
   return std::async(std::launch::async, [&options, &corpus, &t] {
-    const auto glove_start = Clock::now();
+    const auto glove_start = SteadyClock::now();
     WordEmbeddingOptions word_options;
     word_options.seed = options.seed;
     word_options.glove.skip_bad_lines = options.skip_bad_lines;
@@ -198,7 +195,7 @@ MindCorpus build_mind_corpus(const MindCorpusOptions& options, MindStageSeconds*
   const std::vector<SplitDir> splits = checked_splits(options);
   const ReadOptions read{options.skip_bad_lines};
 
-  auto start = Clock::now();
+  auto start = SteadyClock::now();
   std::vector<std::future<BehaviorsTable>> behavior_futures;
   for (const auto& s : splits) {
     behavior_futures.push_back(std::async(
@@ -217,17 +214,17 @@ MindCorpus build_mind_corpus(const MindCorpusOptions& options, MindStageSeconds*
     add_skips(corpus, std::string(splits[i].name) + "_behaviors", behavior_tables[i].skipped);
   }
 
-  start = Clock::now();
+  start = SteadyClock::now();
   build_news_stages(options, news_tables, corpus);
   corpus.users = build_user_dictionary(behavior_tables[0]);
   t.dictionaries = seconds_since(start);
 
   auto glove = start_glove(options, corpus, t);
-  start = Clock::now();
+  start = SteadyClock::now();
   build_entity_stage(options, splits, corpus);
   t.entities = seconds_since(start);
 
-  start = Clock::now();
+  start = SteadyClock::now();
   corpus.train =
       build_train_samples(behavior_tables[0], corpus.users, corpus.news.news, options.behaviors);
   corpus.train_summary = summarize(corpus.train);
@@ -336,7 +333,7 @@ class InputDigests {
  public:
   explicit InputDigests(const MindCorpusOptions& options) {
     future_ = std::async(std::launch::async, [this, &options] {
-      const auto start = Clock::now();
+      const auto start = SteadyClock::now();
       auto inputs = describe_inputs(options, &stop_);
       seconds_ = seconds_since(start);
       return inputs;
@@ -402,17 +399,17 @@ nlohmann::ordered_json write_mind_corpus(const MindCorpusOptions& options, const
   InputDigests digests(options);
 
   // News first: the behaviors need the news dictionary to resolve ids.
-  auto start = Clock::now();
+  auto start = SteadyClock::now();
   const std::vector<NewsTable> news_tables = read_news_tables(splits, read);
   t.read_inputs = seconds_since(start);
   MindCorpus corpus;
-  start = Clock::now();
+  start = SteadyClock::now();
   build_news_stages(options, news_tables, corpus);
   t.dictionaries = seconds_since(start);
   const NewsLookup lookup(corpus.news.news);
 
   // Pass 1 over every behaviors file (counts, train users) beside GloVe and the entity vectors.
-  start = Clock::now();
+  start = SteadyClock::now();
   std::vector<std::future<BehaviorsScan>> scans;
   for (std::size_t i = 0; i < splits.size(); ++i) {
     scans.push_back(std::async(std::launch::async, [&, i] {
@@ -438,7 +435,7 @@ nlohmann::ordered_json write_mind_corpus(const MindCorpusOptions& options, const
   finish_glove(glove, corpus);
 
   // Pass 2: the files (HDF5 is used by one thread at a time).
-  start = Clock::now();
+  start = SteadyClock::now();
   write_mind_news_files(corpus, dir);
   {
     TrainShardWriter writer(dir, corpus.train_summary.samples, options.shards,
@@ -453,7 +450,7 @@ nlohmann::ordered_json write_mind_corpus(const MindCorpusOptions& options, const
   }
   t.write = seconds_since(start);
 
-  start = Clock::now();
+  start = SteadyClock::now();
   data::CorpusManifest manifest;
   manifest.kind = "mind";
   manifest.inputs = digests.get();
