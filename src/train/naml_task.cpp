@@ -79,6 +79,7 @@ class NamlTask final : public Task {
   }
 
   torch::nn::Module& model() override { return *model_; }
+  std::string default_validation_metric() const override { return "auc"; }
   std::vector<std::int64_t> shard_sizes() const override { return shard_sizes_; }
 
   void begin_epoch(std::int64_t epoch, std::vector<std::int64_t> samples, std::int64_t batch_size,
@@ -114,7 +115,7 @@ class NamlTask final : public Task {
     std::optional<models::ClickBatch> batch = batcher_->next();
     if (!batch) return std::nullopt;
     const at::Tensor logits = model_->forward(*batch);
-    return StepLoss{models::negative_log_softmax_loss(logits), batch->candidate_index.size(0)};
+    return StepLoss{models::negative_log_softmax_loss(logits), batch->candidate_index.size(0), {}};
   }
 
   std::string loader_summary() const override {

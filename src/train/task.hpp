@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ddp/communicator.hpp"
@@ -26,6 +27,9 @@ const char* split_name(Split split);
 struct StepLoss {
   at::Tensor loss;  // scalar float32 on the device, with a graph
   std::int64_t samples = 0;
+  // Named parts of the loss (detached scalars on the device), averaged per epoch into
+  // metrics.jsonl's "train_losses" (GCL4SR: main, gcl, mmd). May be empty.
+  std::vector<std::pair<std::string, at::Tensor>> parts;
 };
 
 // Metrics by name ("auc", "mrr", "ndcg5", ...), identical on every rank after evaluate().
@@ -51,6 +55,11 @@ class Task {
   virtual ~Task() = default;
 
   virtual torch::nn::Module& model() = 0;
+  // The dev metric that decides early stopping when --validation_metric is "auto".
+  virtual std::string default_validation_metric() const = 0;
+  // The learning rate of `epoch` (0-based) is lr times this (a step schedule, say). A pure
+  // function of the epoch, so a resumed run gets the same schedule.
+  virtual double learning_rate_factor(std::int64_t /*epoch*/) const { return 1.0; }
   // Samples per corpus shard, in shard order (the DistributedSampler's input).
   virtual std::vector<std::int64_t> shard_sizes() const = 0;
   // Starts an epoch over this rank's `samples` (sampler order) in batches of `batch_size`,

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/error.hpp"
+#include "train/gcl4sr_task.hpp"
 #include "train/naml_task.hpp"
 
 namespace rsdist::train {
@@ -14,7 +15,8 @@ namespace {
 using Factory = std::unique_ptr<Task> (*)(const TaskContext&);
 
 const std::map<std::string, Factory>& factories() {
-  static const std::map<std::string, Factory> registry = {{"naml", &make_naml_task}};
+  static const std::map<std::string, Factory> registry = {{"naml", &make_naml_task},
+                                                              {"gcl4sr", &make_gcl4sr_task}};
   return registry;
 }
 

@@ -32,8 +32,10 @@ OptionSchema train_option_schema() {
       .at_least(0)
       .add_int("early_stopping_patience", 5, "epochs without improvement before stopping")
       .at_least(1)
-      .add_string("validation_metric", "auc", "dev metric that decides early stopping")
-      .choices({"auc", "mrr", "ndcg5", "ndcg10", "recall10", "recall20", "ndcg20", "hr10", "hr20"})
+      .add_string("validation_metric", "auto",
+                  "dev metric that decides early stopping (auto: the model's, NAML auc, GCL4SR "
+                  "ndcg20)")
+      .choices({"auto", "auc", "mrr", "ndcg5", "ndcg10", "recall10", "recall20", "ndcg20", "hr10", "hr20"})
       .add_bool("mixed_precision", false, "bf16 autocast on GPU")
       .add_int("loader_threads", 2, "background threads assembling batches")
       .at_least(0)

@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
 #include <ATen/core/grad_mode.h>
+#include <ATen/ops/cat.h>
 #include <ATen/ops/from_blob.h>
 #include <ATen/ops/full.h>
 #include <ATen/ops/zeros.h>
@@ -162,7 +163,8 @@ int run_training(const Config& config, const Loggers& base_log) {
       static_cast<std::size_t>(config.get_float("bucket_cap_mb") * 1e6);
   reducer_options.first_bucket_cap_bytes =
       static_cast<std::size_t>(config.get_float("first_bucket_mb") * 1e6);
-  reducer_options.find_unused_parameters = false;  // every NAML parameter is used every step
+  // Every parameter of NAML and GCL4SR is used every step (their model tests check it).
+  reducer_options.find_unused_parameters = false;
   ddp::Reducer reducer(tensors, runtime->comm(), reducer_options);
   run.optimizer = std::make_unique<torch::optim::Adam>(
       tensors, torch::optim::AdamOptions(config.get_float("lr"))
@@ -214,16 +216,23 @@ int run_training(const Config& config, const Loggers& base_log) {
                    device.str());
   }
   const double clip = config.get_float("grad_clip");
-  const std::string criterion = config.get_string("validation_metric");
+  std::string criterion = config.get_string("validation_metric");
+  if (criterion == "auto") criterion = run.task->default_validation_metric();
   Progress progress(log.root, rank == 0, rank == 0 && ::isatty(STDERR_FILENO), 30.0);
   ddp::StopSignals stop_signals;
 
   for (std::int64_t epoch = first_epoch; epoch < config.get_int("epochs"); ++epoch) {
     const auto epoch_start = SteadyClock::now();
     const std::int64_t skip = epoch == first_epoch ? first_batch : 0;
+    const double lr = config.get_float("lr") * run.task->learning_rate_factor(epoch);
+    for (auto& group : run.optimizer->param_groups()) {
+      static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    }
     run.task->begin_epoch(epoch, sampler.epoch_indices(epoch), batch_size, skip);
     progress.start_epoch(epoch, batches, skip);
     at::Tensor loss_sum = at::zeros({}, at::TensorOptions().dtype(at::kDouble).device(device));
+    std::vector<std::string> part_names;
+    at::Tensor part_sums;  // [parts] double on the device, in part_names order
     std::int64_t samples = 0;
     double shown_loss = 0;
     for (std::int64_t b = skip; b < batches; ++b) {
@@ -250,6 +259,16 @@ int run_training(const Config& config, const Loggers& base_log) {
       }
       ++run.global_step;
       loss_sum += step->loss.detach().to(at::kDouble);
+      if (!step->parts.empty()) {
+        std::vector<at::Tensor> values;
+        if (part_names.empty()) {
+          for (const auto& [name, value] : step->parts) part_names.push_back(name);
+        }
+        for (const auto& part : step->parts)
+          values.push_back(part.second.to(at::kDouble).reshape({1}));
+        const at::Tensor stacked = at::cat(values);
+        part_sums = part_sums.defined() ? part_sums + stacked : stacked;
+      }
       samples += step->samples;
       if (rank == 0) {
         // Reading the loss synchronises with the device: only every 20th step.
@@ -279,6 +298,15 @@ int run_training(const Config& config, const Loggers& base_log) {
     record["kind"] = "epoch";
     record["epoch"] = epoch + 1;
     record["train_loss"] = loss;
+    if (part_sums.defined()) {
+      at::Tensor means = part_sums / static_cast<double>(std::max<std::int64_t>(1, batches - skip));
+      runtime->comm().all_reduce(means, ddp::ReduceOp::kAverage);
+      const at::Tensor host = means.cpu().contiguous();
+      for (std::size_t i = 0; i < part_names.size(); ++i) {
+        record["train_losses"][part_names[i]] = host.data_ptr<double>()[i];
+      }
+    }
+    record["lr"] = lr;
     record["train_seconds"] = train_seconds;
     record["samples_per_second"] =
         static_cast<double>(samples * world) / std::max(train_seconds, 1e-9);
@@ -300,7 +328,8 @@ int run_training(const Config& config, const Loggers& base_log) {
     decision = ddp::broadcast_decision(runtime->comm(), decision, device);
     record["best_epoch"] = decision.best_epoch + 1;
     run.history.push_back(record);
-    log.root->info("epoch {}: loss {:.4f}, {:.0f} samples/s, {}{}{}", epoch + 1, loss,
+    log.root->info("epoch {}: loss {:.4f}{}, {:.0f} samples/s, {}{}{}", epoch + 1, loss,
+                   record.contains("train_losses") ? " " + record["train_losses"].dump() : "",
                    record["samples_per_second"].get<double>(),
                    record.contains("dev") ? record["dev"].dump() : std::string("dev not evaluated"),
                    decision.improved ? " (best)" : "",

@@ -1,0 +1,83 @@
+// The sequence encoder of GCL4SR: PyTorch's nn.TransformerEncoder of post-norm
+// nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, activation="gelu",
+// batch_first=True), written out so that it runs the same on CPU and CUDA:
+//
+//   x = norm1(x + dropout1(self_attn(x)))          self_attn: multi-head attention with dropout
+//   x = norm2(x + dropout2(linear2(dropout(gelu(linear1(x))))))        on its attention weights
+//
+// Parameter names are PyTorch's (layers.K.self_attn.in_proj_weight, ...out_proj.weight,
+// linearN, normN), so a state_dict moves between the two unchanged.
+//
+// Note [Fully masked attention rows]: with a causal mask and left padding, a padding position
+// attends to no key at all. PyTorch's attention returns 0 for such a row on CPU (its "safe
+// softmax"), some kernels return NaN. Here a padding query may attend to the (padding) keys up to
+// itself, so every row is finite on every backend. Only padding rows change, and GCL4SR never
+// lets a padding row reach its output or loss (its attention read-out and means are masked), so
+// outputs at real positions, the losses and every gradient equal PyTorch's.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+#include <torch/nn/pimpl.h>
+
+#include <cstdint>
+
+namespace rsdist::models {
+
+struct TransformerOptions {
+  std::int64_t d_model = 64;
+  std::int64_t nhead = 2;
+  std::int64_t dim_feedforward = 256;
+  double dropout = 0.5;  // every dropout of the layer, attention weights included
+  std::int64_t num_layers = 2;
+};
+
+class MultiheadSelfAttentionImpl : public torch::nn::Module {
+ public:
+  MultiheadSelfAttentionImpl(std::int64_t d_model, std::int64_t nhead, double dropout);
+  // x [B, L, D]; allowed [B, 1, L, L] bool, true where query i may attend to key j.
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& allowed);
+
+  at::Tensor in_proj_weight;  // [3D, D]: query, key, value projections stacked
+  at::Tensor in_proj_bias;    // [3D]
+  torch::nn::Linear out_proj{nullptr};
+
+ private:
+  std::int64_t nhead_;
+  double dropout_;
+};
+TORCH_MODULE(MultiheadSelfAttention);
+
+class TransformerEncoderLayerImpl : public torch::nn::Module {
+ public:
+  explicit TransformerEncoderLayerImpl(const TransformerOptions& options);
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& allowed);
+
+  MultiheadSelfAttention self_attn{nullptr};
+  torch::nn::Linear linear1{nullptr}, linear2{nullptr};
+  torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
+
+ private:
+  double dropout_;
+};
+TORCH_MODULE(TransformerEncoderLayer);
+
+class TransformerEncoderImpl : public torch::nn::Module {
+ public:
+  explicit TransformerEncoderImpl(const TransformerOptions& options);
+  // x [B, L, D]; padding [B, L] bool (true at padding positions). Causal: position i attends to
+  // positions <= i. Returns [B, L, D] (padding rows: Note [Fully masked attention rows]).
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& padding);
+
+  torch::nn::ModuleList layers{nullptr};
+};
+TORCH_MODULE(TransformerEncoder);
+
+// The attention mask forward() builds: causal, no padding key, and a padding query sees the keys
+// up to itself (Note [Fully masked attention rows]). [B, 1, L, L] bool, true = may attend.
+at::Tensor causal_padding_mask(const at::Tensor& padding);
+
+}  // namespace rsdist::models
