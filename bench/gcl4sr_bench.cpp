@@ -1,0 +1,158 @@
+// GCL4SR training-step benchmark on a sequence corpus: where a step's time goes (neighbour
+// sampling, the rest of batch assembly, forward + losses, backward, Adam) and the samples/s that
+// follow, run synchronously so that every phase is measured on its own.
+//
+//   build/bench/gcl4sr_bench --corpus DIR [--batch 2048 --steps 5 --warmup 1 --device cpu
+//                            --sample_size 20 --threads 1 --json bench/gcl4sr_bench.json]
+//
+// In training the batches are built on loader threads while the model computes, so a step costs
+// max(compute, build / threads) there; "sampling share" is sampling / (sampling + compute): the
+// fraction of a step the sampler would take if it ran inline.
+#include <ATen/ops/zeros.h>
+#include <ATen/core/grad_mode.h>
+#include <torch/optim/adam.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "core/stopwatch.hpp"
+#include "data/seq/seq_corpus.hpp"
+#include "loader/seq_batch_builder.hpp"
+#include "models/gcl4sr_model.hpp"
+
+namespace {
+using namespace rsdist;
+
+OptionSchema bench_schema() {
+  OptionSchema s("gcl4sr_bench");
+  s.add_string("corpus", std::nullopt, "sequence corpus ('rsdist preprocess seq')")
+      .required()
+      .add_int("batch", 2048, "examples per step")
+      .at_least(1)
+      .add_int("steps", 5, "timed steps")
+      .at_least(1)
+      .add_int("warmup", 1, "untimed steps")
+      .at_least(0)
+      .add_int("sample_size", 20, "neighbours per item position")
+      .at_least(1)
+      .add_int("threads", 1, "sampler threads")
+      .at_least(1)
+      .add_int("hidden", 64, "hidden size")
+      .at_least(1)
+      .add_int("max_len", 50, "max sequence length")
+      .at_least(1)
+      .add_string("device", "cpu", "cpu or cuda")
+      .add_string("json", "bench/gcl4sr_bench.json", "JSON output");
+  return s;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+// A copy to the host waits for the work queued on the current stream before it.
+void synchronize(const at::Device& device) {
+  if (device.is_cuda()) at::zeros({1}, at::TensorOptions().device(device)).cpu();
+}
+
+int run(const Config& c) {
+  const at::Device device(c.get_string("device"));
+  const seq::SeqCorpus corpus = seq::read_seq_corpus(c.get_string("corpus"));
+  models::Gcl4srOptions o;
+  o.num_users = static_cast<std::int64_t>(corpus.sequences.num_sequences());
+  o.num_items = corpus.graph.num_nodes;
+  o.hidden_size = c.get_int("hidden");
+  o.max_seq_length = c.get_int("max_len");
+  models::Gcl4srModel model(o);
+  model->to(device);
+  model->train();
+  torch::optim::Adam adam(model->parameters(),
+                          torch::optim::AdamOptions(1e-3).weight_decay(5e-5));
+  loader::SeqBatchOptions bo;
+  bo.max_seq_length = o.max_seq_length;
+  bo.sample_size = static_cast<int>(c.get_int("sample_size"));
+  bo.sampler_threads = static_cast<int>(c.get_int("threads"));
+  const std::int64_t batch = c.get_int("batch");
+  const auto examples = static_cast<std::int64_t>(corpus.splits.train.size());
+
+  std::map<std::string, std::vector<double>> t;
+  std::int64_t edges = 0;
+  const std::int64_t warmup = c.get_int("warmup"), steps = c.get_int("steps");
+  for (std::int64_t step = 0; step < warmup + steps; ++step) {
+    std::vector<std::int64_t> ids;
+    Rng pick = Rng::stream(1, {static_cast<std::uint64_t>(step)});
+    for (std::int64_t i = 0; i < batch; ++i)
+      ids.push_back(static_cast<std::int64_t>(pick.uniform_below(examples)));
+    Rng rng = Rng::stream(2, {static_cast<std::uint64_t>(step)});
+    double sample = 0;
+    auto start = SteadyClock::now();
+    const models::SeqBatch host = loader::build_seq_batch(corpus, corpus.splits.train, ids, bo, rng,
+                                                          &sample);
+    const double build = seconds_since(start);
+    start = SteadyClock::now();
+    const models::SeqBatch b = host.to(device);
+    const models::Gcl4srLosses l = model->losses(b, {});
+    synchronize(device);
+    const double forward = seconds_since(start);
+    start = SteadyClock::now();
+    l.total.backward();
+    synchronize(device);
+    const double backward = seconds_since(start);
+    start = SteadyClock::now();
+    adam.step();
+    adam.zero_grad();
+    synchronize(device);
+    const double optimizer = seconds_since(start);
+    if (step < warmup) continue;
+    edges = host.views[0].edge_index.size(1) + host.views[1].edge_index.size(1);
+    t["sampling"].push_back(sample);
+    t["assembly"].push_back(build - sample);
+    t["forward+losses"].push_back(forward);
+    t["backward"].push_back(backward);
+    t["adam"].push_back(optimizer);
+    t["compute"].push_back(forward + backward + optimizer);
+  }
+  const double compute = median(t["compute"]);
+  const double sampling = median(t["sampling"]);
+  const double build = sampling + median(t["assembly"]);
+  std::cout << "GCL4SR step, batch " << batch << ", " << edges << " sampled edges (2 views), device "
+            << device.str() << ", median of " << steps << " steps\n";
+  nlohmann::ordered_json json;
+  for (const char* phase : {"sampling", "assembly", "forward+losses", "backward", "adam"}) {
+    const double m = median(t[phase]);
+    std::cout << "  " << phase << std::string(16 - std::string(phase).size(), ' ') << m * 1e3
+              << " ms\n";
+    json["median_seconds"][phase] = m;
+  }
+  const double inline_rate = static_cast<double>(batch) / (build + compute);
+  const double overlapped_rate = static_cast<double>(batch) / std::max(build, compute);
+  const double share = sampling / (sampling + compute);
+  std::cout << "  samples/s, batch built inline:       " << inline_rate << "\n"
+            << "  samples/s, batch built on a thread:  " << overlapped_rate << "\n"
+            << "  sampling share of an inline step:    " << share * 100 << " %\n";
+  json["batch"] = batch;
+  json["edges"] = edges;
+  json["device"] = device.str();
+  json["samples_per_second_inline"] = inline_rate;
+  json["samples_per_second_overlapped"] = overlapped_rate;
+  json["sampling_share"] = share;
+  std::ofstream(c.get_string("json")) << json.dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(resolve_config(bench_schema(), std::vector<std::string>(argv + 1, argv + argc)));
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}
