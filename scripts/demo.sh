@@ -10,7 +10,7 @@ out=$repo/demo-out
 cd "$repo"
 
 "$rsdist" version
-rm -rf "$out/naml-run"
+rm -rf "$out/naml-run" "$out/gcl4sr-run"
 "$rsdist" synth mind --out "$out/mind" --preset small --seed 1 --force
 "$rsdist" synth seq --out "$out/seq" --seed 1 --force
 "$rsdist" synth ratings --out "$out/ratings" --seed 1 --force
@@ -25,4 +25,11 @@ RSDIST_BIN="$rsdist" "$repo/launch/rsdist-mpirun" -np 2 rsdist train \
   --config configs/naml_synthetic.ini --corpus "$out/mind-corpus" --out "$out/naml-run"
 "$rsdist" evaluate --run "$out/naml-run" --split dev --prediction "$out/naml-run/prediction-dev.txt"
 "$rsdist" recommend --run "$out/naml-run" --k 5 --max_users 3
-echo "[demo] corpora in $out; NAML run (metrics.jsonl, checkpoints/best) in $out/naml-run"
+# GCL4SR on 2 MPI ranks on the synthetic sequences: train with full-ranking validation (NDCG@20),
+# evaluate the best checkpoint on test, recommend the next items for a few users.
+RSDIST_BIN="$rsdist" "$repo/launch/rsdist-mpirun" -np 2 rsdist train \
+  --config configs/gcl4sr_synthetic.ini --corpus "$out/seq-corpus" --out "$out/gcl4sr-run"
+"$rsdist" evaluate --run "$out/gcl4sr-run" --split test
+"$rsdist" recommend --run "$out/gcl4sr-run" --split test --k 5 --max_users 3
+echo "[demo] corpora in $out; runs (metrics.jsonl, checkpoints/best) in $out/naml-run and" \
+  "$out/gcl4sr-run"

@@ -23,16 +23,30 @@ MultiheadSelfAttentionImpl::MultiheadSelfAttentionImpl(std::int64_t d_model, std
   out_proj = register_module("out_proj", torch::nn::Linear(d_model, d_model));
 }
 
-at::Tensor MultiheadSelfAttentionImpl::forward(const at::Tensor& x, const at::Tensor& allowed) {
-  const std::int64_t batch = x.size(0), length = x.size(1), d_model = x.size(2);
+at::Tensor PackedPositions::unpack(const at::Tensor& packed) const {
+  return at::zeros({batch * length, packed.size(1)}, packed.options())
+      .index_copy(0, index, packed)
+      .view({batch, length, packed.size(1)});
+}
+
+at::Tensor PackedPositions::pack(const at::Tensor& dense) const {
+  return dense.reshape({batch * length, dense.size(-1)}).index_select(0, index);
+}
+
+at::Tensor MultiheadSelfAttentionImpl::forward(const at::Tensor& x,
+                                               const PackedPositions& positions,
+                                               const at::Tensor& allowed) {
+  const std::int64_t d_model = x.size(1);
   const std::int64_t head_dim = d_model / nhead_;
-  const std::vector<at::Tensor> qkv = at::linear(x, in_proj_weight, in_proj_bias).chunk(3, -1);
-  const auto heads = [&](const at::Tensor& t) {
-    return t.view({batch, length, nhead_, head_dim}).transpose(1, 2);  // [B, h, L, d]
+  const at::Tensor qkv = positions.unpack(at::linear(x, in_proj_weight, in_proj_bias));
+  const std::vector<at::Tensor> parts = qkv.chunk(3, -1);
+  const auto heads = [&](const at::Tensor& t) {  // [B, h, L, d]
+    return t.reshape({positions.batch, positions.length, nhead_, head_dim}).transpose(1, 2);
   };
   const at::Tensor attended = at::scaled_dot_product_attention(
-      heads(qkv[0]), heads(qkv[1]), heads(qkv[2]), allowed, is_training() ? dropout_ : 0.0);
-  return out_proj->forward(attended.transpose(1, 2).reshape({batch, length, d_model}));
+      heads(parts[0]), heads(parts[1]), heads(parts[2]), allowed, is_training() ? dropout_ : 0.0);
+  return out_proj->forward(positions.pack(
+      attended.transpose(1, 2).reshape({positions.batch, positions.length, d_model})));
 }
 
 TransformerEncoderLayerImpl::TransformerEncoderLayerImpl(const TransformerOptions& o)
@@ -44,9 +58,12 @@ TransformerEncoderLayerImpl::TransformerEncoderLayerImpl(const TransformerOption
   norm2 = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.d_model})));
 }
 
-at::Tensor TransformerEncoderLayerImpl::forward(const at::Tensor& x, const at::Tensor& allowed) {
+at::Tensor TransformerEncoderLayerImpl::forward(const at::Tensor& x,
+                                                const PackedPositions& positions,
+                                                const at::Tensor& allowed) {
   const bool train = is_training();
-  at::Tensor h = norm1->forward(x + at::dropout(self_attn->forward(x, allowed), dropout_, train));
+  at::Tensor h =
+      norm1->forward(x + at::dropout(self_attn->forward(x, positions, allowed), dropout_, train));
   const at::Tensor ff =
       linear2->forward(at::dropout(at::gelu(linear1->forward(h)), dropout_, train));
   return norm2->forward(h + at::dropout(ff, dropout_, train));
@@ -75,9 +92,13 @@ at::Tensor TransformerEncoderImpl::forward(const at::Tensor& x, const at::Tensor
                    padding.size(1) == x.size(1),
                "transformer: expects x [B, L, D] and padding [B, L]");
   const at::Tensor allowed = causal_padding_mask(padding);
-  at::Tensor h = x;
-  for (const auto& layer : *layers) h = layer->as<TransformerEncoderLayer>()->forward(h, allowed);
-  return h;
+  const PackedPositions positions{padding.logical_not().reshape({-1}).nonzero().squeeze(1),
+                                  x.size(0), x.size(1)};
+  at::Tensor h = positions.pack(x);
+  for (const auto& layer : *layers) {
+    h = layer->as<TransformerEncoderLayer>()->forward(h, positions, allowed);
+  }
+  return positions.unpack(h);
 }
 
 }  // namespace rsdist::models

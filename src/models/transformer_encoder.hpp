@@ -35,11 +35,28 @@ struct TransformerOptions {
   std::int64_t num_layers = 2;
 };
 
+// Note [Packed real positions]: GCL4SR pads every window to L = 50 items while Home's prefixes
+// average 6, so most rows of [B, L, D] are padding. The encoder runs every per-position layer
+// (projections, feed-forward, layer norms, dropouts) on the real positions only, packed as
+// [R, D]; only the attention itself is laid out as [B, L, ...], with zeros at padding positions
+// (masked as keys; as queries their rows are never read). Real positions get exactly the values
+// of the dense computation; padding rows of the output are 0.
+struct PackedPositions {
+  at::Tensor index;  // [R] int64 flat positions (b * L + l) of the real items
+  std::int64_t batch = 0, length = 0;
+
+  // [R, C] -> [B, L, C], zeros at padding positions.
+  at::Tensor unpack(const at::Tensor& packed) const;
+  // [B, L, C] -> [R, C].
+  at::Tensor pack(const at::Tensor& dense) const;
+};
+
 class MultiheadSelfAttentionImpl : public torch::nn::Module {
  public:
   MultiheadSelfAttentionImpl(std::int64_t d_model, std::int64_t nhead, double dropout);
-  // x [B, L, D]; allowed [B, 1, L, L] bool, true where query i may attend to key j.
-  at::Tensor forward(const at::Tensor& x, const at::Tensor& allowed);
+  // x [R, D] packed; allowed [B, 1, L, L] bool, true where query i may attend to key j.
+  at::Tensor forward(const at::Tensor& x, const PackedPositions& positions,
+                     const at::Tensor& allowed);
 
   at::Tensor in_proj_weight;  // [3D, D]: query, key, value projections stacked
   at::Tensor in_proj_bias;    // [3D]
@@ -54,7 +71,9 @@ TORCH_MODULE(MultiheadSelfAttention);
 class TransformerEncoderLayerImpl : public torch::nn::Module {
  public:
   explicit TransformerEncoderLayerImpl(const TransformerOptions& options);
-  at::Tensor forward(const at::Tensor& x, const at::Tensor& allowed);
+  // x [R, D] packed -> [R, D].
+  at::Tensor forward(const at::Tensor& x, const PackedPositions& positions,
+                     const at::Tensor& allowed);
 
   MultiheadSelfAttention self_attn{nullptr};
   torch::nn::Linear linear1{nullptr}, linear2{nullptr};
@@ -69,7 +88,7 @@ class TransformerEncoderImpl : public torch::nn::Module {
  public:
   explicit TransformerEncoderImpl(const TransformerOptions& options);
   // x [B, L, D]; padding [B, L] bool (true at padding positions). Causal: position i attends to
-  // positions <= i. Returns [B, L, D] (padding rows: Note [Fully masked attention rows]).
+  // positions <= i. Returns [B, L, D], zero at padding positions (Note [Packed real positions]).
   at::Tensor forward(const at::Tensor& x, const at::Tensor& padding);
 
   torch::nn::ModuleList layers{nullptr};

@@ -134,6 +134,9 @@ class Gcl4srTask final : public Task {
   bool split_labeled(Split) const override { return true; }
 
   Metrics evaluate(Split split, ddp::Communicator& comm, const EvaluateOptions& options) override {
+    RSDIST_CHECK(!options.prediction_file,
+                 "--prediction writes MIND's prediction.txt, which GCL4SR has no equivalent of; "
+                 "use 'rsdist recommend' for top-k lists");
     const seq::PrefixExamples& examples = examples_of(split);
     const auto count = static_cast<std::int64_t>(examples.size());
     const std::int64_t chunk = config_.get_int("batch_size");

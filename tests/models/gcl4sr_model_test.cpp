@@ -66,6 +66,9 @@ TEST(TransformerEncoder, IsCausalAndFiniteOnPadding) {
       at::tensor({1, 1, 0, 0, 0, 0, 0, 0, 0, 0}, at::kInt).to(at::kBool).view({2, 5});
   const at::Tensor before = encoder->forward(x, padding);
   EXPECT_TRUE(before.isfinite().all().item<bool>());
+  // Note [Packed real positions]: padding rows come back zero.
+  EXPECT_EQ(before[0].narrow(0, 0, 2).abs().sum().item<double>(), 0.0);
+  EXPECT_GT(before[0][2].abs().sum().item<double>(), 0.0);
   x[0][4] += 1.0;  // a later position cannot change earlier outputs
   x[1][3] += 1.0;
   const at::Tensor after = encoder->forward(x, padding);

@@ -84,6 +84,11 @@ TEST_F(Gcl4srTraining, LogsLossPartsScheduleAndFullRankingMetrics) {
   // graph views of evaluation are seeded per chunk, not drawn from the training stream).
   const auto ev = run_rsdist({"evaluate", "--run", run.string(), "--split", "dev"});
   ASSERT_EQ(ev.code, 0) << ev.err;
+  const auto prediction = run_rsdist({"evaluate", "--run", run.string(), "--prediction",
+                                      (tmp / "prediction.txt").string()});
+  EXPECT_NE(prediction.code, 0);
+  EXPECT_NE(prediction.err.find("use 'rsdist recommend'"), std::string::npos) << prediction.err;
+  EXPECT_FALSE(fs::exists(tmp / "prediction.txt"));
   const auto best = records[static_cast<std::size_t>(records[1]["best_epoch"].get<int>() - 1)];
   const auto evaluated = nlohmann::json::parse(ev.out);
   for (const char* m : {"recall10", "recall20", "ndcg10", "ndcg20"}) {
