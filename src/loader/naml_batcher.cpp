@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/stopwatch.hpp"
+#include "loader/batch_slice.hpp"
 
 namespace rsdist::loader {
 
@@ -34,21 +35,17 @@ NamlBatcher::NamlBatcher(const TrainSamples& samples, const NewsTable& table,
 NamlBatcher::~NamlBatcher() = default;
 
 std::int64_t NamlBatcher::num_batches() const {
-  const auto samples = static_cast<std::int64_t>(order_.size());
-  return (samples + options_.batch_size - 1) / options_.batch_size;
+  return batch_count(order_.size(), options_.batch_size);
 }
 
 NamlBatcher::Assembled NamlBatcher::assemble(std::int64_t batch, int worker) {
-  const auto begin = static_cast<std::size_t>(batch * options_.batch_size);
-  const std::size_t end =
-      std::min(order_.size(), begin + static_cast<std::size_t>(options_.batch_size));
-  const std::span<const std::int64_t> ids(order_.data() + begin, end - begin);
+  const std::span<const std::int64_t> ids = batch_slice(order_, batch, options_.batch_size);
   Assembled out;
   try {
     out.host = assembler_.assemble(ids, options_.epoch, rows_[static_cast<std::size_t>(worker)]);
   } catch (Error& e) {
-    e.add_context(fmt::format("while assembling batch {} of {} (epoch {})", batch, num_batches(),
-                              options_.epoch));
+    e.add_context(
+        fmt::format("assembling batch {} of {} (epoch {})", batch, num_batches(), options_.epoch));
     throw;
   }
   if (!options_.device.is_cuda()) out.news = table_.gather(out.host.news_ids);

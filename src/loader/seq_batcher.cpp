@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "core/stopwatch.hpp"
+#include "loader/batch_slice.hpp"
 
 namespace rsdist::loader {
 namespace {
@@ -36,15 +37,11 @@ SeqBatcher::SeqBatcher(const seq::SeqCorpus& corpus, const seq::PrefixExamples& 
 SeqBatcher::~SeqBatcher() = default;
 
 std::int64_t SeqBatcher::num_batches() const {
-  const auto examples = static_cast<std::int64_t>(order_.size());
-  return (examples + options_.batch_size - 1) / options_.batch_size;
+  return batch_count(order_.size(), options_.batch_size);
 }
 
 SeqBatcher::Built SeqBatcher::build(std::int64_t batch) const {
-  const auto begin = static_cast<std::size_t>(batch * options_.batch_size);
-  const std::size_t end =
-      std::min(order_.size(), begin + static_cast<std::size_t>(options_.batch_size));
-  const std::span<const std::int64_t> ids(order_.data() + begin, end - begin);
+  const std::span<const std::int64_t> ids = batch_slice(order_, batch, options_.batch_size);
   Rng rng = Rng::stream(options_.seed, {static_cast<std::uint64_t>(options_.epoch),
                                         static_cast<std::uint64_t>(options_.first_batch + batch),
                                         static_cast<std::uint64_t>(options_.rank)});

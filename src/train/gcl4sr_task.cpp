@@ -23,25 +23,14 @@ namespace fs = std::filesystem;
 constexpr std::uint64_t kEvalStream = 0x6576616c;  // "eval": graph views of evaluation chunks
 
 // The items of each example's prefix, distinct and sorted: what full ranking masks.
-struct PrefixMask {
-  std::vector<std::int64_t> offsets{0};
-  std::vector<std::int32_t> items;
-};
-
-PrefixMask prefix_mask(const seq::SeqCorpus& corpus, const seq::PrefixExamples& examples,
-                       std::span<const std::int64_t> ids) {
-  PrefixMask mask;
-  std::vector<std::int32_t> row;
+seq::SequenceCorpus prefix_mask(const seq::SeqCorpus& corpus, const seq::PrefixExamples& examples,
+                                std::span<const std::int64_t> ids) {
+  seq::SequenceCorpus prefixes;
   for (const std::int64_t e : ids) {
-    const auto prefix =
-        seq::example_prefix(corpus.sequences, examples, static_cast<std::size_t>(e));
-    row.assign(prefix.begin(), prefix.end());
-    std::sort(row.begin(), row.end());
-    row.erase(std::unique(row.begin(), row.end()), row.end());
-    mask.items.insert(mask.items.end(), row.begin(), row.end());
-    mask.offsets.push_back(static_cast<std::int64_t>(mask.items.size()));
+    prefixes.append(e,
+                    seq::example_prefix(corpus.sequences, examples, static_cast<std::size_t>(e)));
   }
-  return mask;
+  return seq::training_rating_matrix(prefixes);
 }
 
 class Gcl4srTask final : public Task {
@@ -149,7 +138,7 @@ class Gcl4srTask final : public Task {
       ids.clear();
       for (std::int64_t e = c * chunk; e < std::min(count, (c + 1) * chunk); ++e) ids.push_back(e);
       const at::Tensor users = user_representation(examples, ids, eval_stream(split, c));
-      const PrefixMask mask = prefix_mask(corpus_, examples, ids);
+      const seq::SequenceCorpus mask = prefix_mask(corpus_, examples, ids);
       std::vector<std::int32_t> targets;
       for (const std::int64_t e : ids)
         targets.push_back(examples.targets[static_cast<std::size_t>(e)]);
@@ -203,7 +192,7 @@ class Gcl4srTask final : public Task {
     at::NoGradGuard no_grad;
     model_->eval();
     const at::Tensor repr = user_representation(examples, ids, eval_stream(split, -1));
-    const PrefixMask mask = prefix_mask(corpus_, examples, ids);
+    const seq::SequenceCorpus mask = prefix_mask(corpus_, examples, ids);
     const at::Tensor items = model_->item_embedding();
     const eval::TopKLists lists =
         eval::full_ranking_topk(repr, items, {mask.offsets, mask.items}, k);

@@ -255,6 +255,7 @@ TEST(NamlBatcher, AWorkersFailureIsRethrownInItsBatchsTurn) {
     EXPECT_NE(what.find(fmt::format("train sample {} is outside", order[40])), std::string::npos)
         << what;
     EXPECT_NE(what.find("while assembling batch 2 of 3"), std::string::npos) << what;
+    EXPECT_EQ(what.find("while while"), std::string::npos) << what;
   }
   EXPECT_THROW(batcher.next(), Error);
   EXPECT_EQ(batcher.statistics().batches, 2);

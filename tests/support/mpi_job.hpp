@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace rsdist::testing {
 
@@ -21,6 +22,14 @@ inline int run_mpi_job(const std::string& mpiexec, int np, const std::string& pr
                   ::geteuid() == 0 ? "--allow-run-as-root" : "", np, program, args, log.string());
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// The same with each of `args` single-quoted (none may contain a quote).
+inline int run_mpi_job(const std::string& mpiexec, int np, const std::string& program,
+                       const std::vector<std::string>& args, const std::filesystem::path& log) {
+  std::string quoted;
+  for (const auto& a : args) quoted += " '" + a + "'";
+  return run_mpi_job(mpiexec, np, program, quoted, log);
 }
 
 }  // namespace rsdist::testing

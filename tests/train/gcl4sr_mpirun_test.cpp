@@ -8,6 +8,7 @@
 
 #include "data/seq/seq_corpus.hpp"
 #include "support/mpi_job.hpp"
+#include "support/run_records.hpp"
 #include "support/temp_dir.hpp"
 #include "train/checkpoint.hpp"
 #include "train/gcl4sr_fixture.hpp"
@@ -15,19 +16,14 @@
 namespace rsdist::train {
 namespace {
 namespace fs = std::filesystem;
+using rsdist::testing::last_json;
 using rsdist::testing::read_file;
 using rsdist::testing::TempDir;
 
 int run_job(const TempDir& tmp, int np, const std::vector<std::string>& args,
             const std::string& tag) {
-  std::string quoted;
-  for (const auto& a : args) quoted += " '" + a + "'";
-  return rsdist::testing::run_mpi_job(RSDIST_MPIEXEC, np, RSDIST_BINARY_PATH, quoted,
+  return rsdist::testing::run_mpi_job(RSDIST_MPIEXEC, np, RSDIST_BINARY_PATH, args,
                                       tmp / (tag + ".log"));
-}
-
-nlohmann::json last_json(const std::string& log) {
-  return nlohmann::json::parse(log.substr(log.find('{'), log.rfind('}') - log.find('{') + 1));
 }
 
 // HR@20 and NDCG@20 on valid of ranking items by their count in the training sequences, each

@@ -10,6 +10,7 @@
 
 #include "app/cli_runner.hpp"
 #include "data/seq/seq_corpus.hpp"
+#include "support/run_records.hpp"
 #include "support/temp_dir.hpp"
 #include "train/checkpoint.hpp"
 #include "train/gcl4sr_fixture.hpp"
@@ -19,20 +20,10 @@ namespace {
 namespace fs = std::filesystem;
 using rsdist::testing::gcl4sr_train_args;
 using rsdist::testing::read_file;
+using rsdist::testing::read_jsonl;
 using rsdist::testing::run_rsdist;
 using rsdist::testing::TempDir;
-
-std::vector<nlohmann::json> read_jsonl(const fs::path& path) {
-  std::vector<nlohmann::json> records;
-  std::istringstream in(read_file(path));
-  for (std::string line; std::getline(in, line);) records.push_back(nlohmann::json::parse(line));
-  return records;
-}
-
-std::vector<std::string> with(std::vector<std::string> args, std::vector<std::string> extra) {
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
-}
+using rsdist::testing::with;
 
 class Gcl4srTraining : public ::testing::Test {
  protected:
@@ -84,8 +75,8 @@ TEST_F(Gcl4srTraining, LogsLossPartsScheduleAndFullRankingMetrics) {
   // graph views of evaluation are seeded per chunk, not drawn from the training stream).
   const auto ev = run_rsdist({"evaluate", "--run", run.string(), "--split", "dev"});
   ASSERT_EQ(ev.code, 0) << ev.err;
-  const auto prediction = run_rsdist({"evaluate", "--run", run.string(), "--prediction",
-                                      (tmp / "prediction.txt").string()});
+  const auto prediction = run_rsdist(
+      {"evaluate", "--run", run.string(), "--prediction", (tmp / "prediction.txt").string()});
   EXPECT_NE(prediction.code, 0);
   EXPECT_NE(prediction.err.find("use 'rsdist recommend'"), std::string::npos) << prediction.err;
   EXPECT_FALSE(fs::exists(tmp / "prediction.txt"));

@@ -15,6 +15,7 @@
 #include "loader/eval_impressions.hpp"
 #include "loader/train_samples.hpp"
 #include "support/mpi_job.hpp"
+#include "support/run_records.hpp"
 #include "support/temp_dir.hpp"
 #include "train/checkpoint.hpp"
 #include "train/naml_fixture.hpp"
@@ -22,14 +23,13 @@
 namespace rsdist::train {
 namespace {
 namespace fs = std::filesystem;
+using rsdist::testing::last_json;
 using rsdist::testing::read_file;
 using rsdist::testing::TempDir;
 
 int run_job(const TempDir& tmp, int np, const std::vector<std::string>& args,
             const std::string& tag) {
-  std::string quoted;
-  for (const auto& a : args) quoted += " '" + a + "'";
-  return rsdist::testing::run_mpi_job(RSDIST_MPIEXEC, np, RSDIST_BINARY_PATH, quoted,
+  return rsdist::testing::run_mpi_job(RSDIST_MPIEXEC, np, RSDIST_BINARY_PATH, args,
                                       tmp / (tag + ".log"));
 }
 
@@ -86,9 +86,7 @@ TEST(NamlMpirun, TwoRanksTrainResumeAndBeatThePopularityBaseline) {
   ASSERT_EQ(run_job(tmp, 2, {"evaluate", "--run", run2.string(), "--split", "dev"}, "eval-np2"), 0)
       << read_file(tmp / "eval-np2.log");
   const std::string eval_log = read_file(tmp / "eval-np2.log");
-  const auto json =
-      eval_log.substr(eval_log.find('{'), eval_log.rfind('}') - eval_log.find('{') + 1);
-  EXPECT_NEAR(nlohmann::json::parse(json)["auc"].get<double>(), auc2, 1e-9) << eval_log;
+  EXPECT_NEAR(last_json(eval_log)["auc"].get<double>(), auc2, 1e-9) << eval_log;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "support/run_records.hpp"
 #include "support/temp_dir.hpp"
 #include "train/checkpoint.hpp"
 #include "train/naml_fixture.hpp"
@@ -17,20 +18,10 @@ namespace fs = std::filesystem;
 using rsdist::testing::make_naml_corpus;
 using rsdist::testing::naml_train_args;
 using rsdist::testing::read_file;
+using rsdist::testing::read_jsonl;
 using rsdist::testing::run_rsdist;
 using rsdist::testing::TempDir;
-
-std::vector<nlohmann::json> read_jsonl(const fs::path& path) {
-  std::vector<nlohmann::json> records;
-  std::istringstream in(read_file(path));
-  for (std::string line; std::getline(in, line);) records.push_back(nlohmann::json::parse(line));
-  return records;
-}
-
-std::vector<std::string> with(std::vector<std::string> args, std::vector<std::string> extra) {
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
-}
+using rsdist::testing::with;
 
 class NamlTraining : public ::testing::Test {
  protected:
@@ -158,8 +149,9 @@ TEST_F(NamlTraining, ResumeContinuesExactlyWhereTheRunStopped) {
 // caps an epoch (benchmarks, smoke runs).
 TEST_F(NamlTraining, ValidationCanBeSkippedAndEpochsCapped) {
   TempDir tmp;
-  const auto r = run_rsdist(with(naml_train_args(corpus_, tmp / "run", 2),
-                                 {"--backend", "local", "--validate", "false", "--max_steps_per_epoch", "3"}));
+  const auto r =
+      run_rsdist(with(naml_train_args(corpus_, tmp / "run", 2),
+                      {"--backend", "local", "--validate", "false", "--max_steps_per_epoch", "3"}));
   ASSERT_EQ(r.code, 0) << r.err;
   const auto records = read_jsonl(tmp / "run" / "metrics.jsonl");
   ASSERT_EQ(records.size(), 2u);
