@@ -10,7 +10,8 @@ namespace rsdist::app {
 
 OptionSchema train_schema() { return train::train_option_schema(); }
 
-int run_train(const Config& config, CommandIo& io) {
+int run_train(const Config& given, CommandIo& io) {
+  const Config config = train::with_model_defaults(given);
   if (config.get_bool("print_config")) {
     io.out << config.to_ini(/*show_origins=*/true);
     return 0;

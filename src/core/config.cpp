@@ -1,5 +1,6 @@
 #include "core/config.hpp"
 
+#include <algorithm>
 #include <boost/program_options/errors.hpp>
 #include <boost/program_options/options_description.hpp>
 #include <boost/program_options/parsers.hpp>
@@ -61,8 +62,8 @@ po::options_description build_description(const OptionSchema& schema) {
 std::string translate_parse_error(const OptionSchema& schema, const po::error& e) {
   const std::string see = fmt::format("(see '{} --help')", schema.command_name());
   if (const auto* u = dynamic_cast<const po::unknown_option*>(&e)) {
-    return fmt::format("unknown option '{}' for {} {}", u->get_option_name(),
-                       schema.command_name(), see);
+    return fmt::format("unknown option '{}' for {} {}", u->get_option_name(), schema.command_name(),
+                       see);
   }
   if (dynamic_cast<const po::too_many_positional_options_error*>(&e) != nullptr) {
     return fmt::format("too many positional arguments for {} {}", schema.command_name(), see);
@@ -141,6 +142,21 @@ const Config::Entry& Config::entry(const std::string& name, const char* wanted) 
   return it->second;
 }
 
+Config Config::with_defaults(const std::map<std::string, std::string>& defaults,
+                             const std::string& origin) const {
+  Config out = *this;
+  for (const auto& [name, text] : defaults) {
+    const auto spec = std::find_if(specs_.begin(), specs_.end(),
+                                   [&](const OptionSpec& s) { return s.name == name; });
+    RSDIST_CHECK(spec != specs_.end(), "{}: no option '{}' to give a default", command_name_, name);
+    const auto it = out.entries_.find(name);
+    if (it != out.entries_.end() && it->second.origin != "default") continue;
+    const Value value = parse_option_value(*spec, text, origin);
+    out.entries_[name] = {value, canonical_text(value), origin};
+  }
+  return out;
+}
+
 std::int64_t Config::get_int(const std::string& name) const {
   const auto* v = std::get_if<std::int64_t>(&entry(name, "integer").value);
   RSDIST_CHECK(v != nullptr, "option '{}' is not an integer", name);
@@ -203,13 +219,10 @@ Config resolve_config(const OptionSchema& schema, const std::vector<std::string>
   po::parsed_options parsed(&desc);
   try {
     // No prefix guessing: "--epoch" must not silently mean "--epochs".
-    const int style = po::command_line_style::default_style &
-                      ~po::command_line_style::allow_guessing;
-    parsed = po::command_line_parser(normalized)
-                 .options(desc)
-                 .positional(positional)
-                 .style(style)
-                 .run();
+    const int style =
+        po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    parsed =
+        po::command_line_parser(normalized).options(desc).positional(positional).style(style).run();
   } catch (const po::error& e) {
     throw Error(translate_parse_error(schema, e), __FILE__, __LINE__);
   }
@@ -254,9 +267,10 @@ Config resolve_config(const OptionSchema& schema, const std::vector<std::string>
       if (spec.command_line_only || schema.find("config") == nullptr) {
         RSDIST_THROW("missing required option --{} for {}", spec.name, schema.command_name());
       }
-      RSDIST_THROW("missing required option '{}' for {}: pass --{} or set '{} = ...' under [{}] "
-                   "in the --config file",
-                   spec.name, schema.command_name(), spec.name, spec.name, spec.group);
+      RSDIST_THROW(
+          "missing required option '{}' for {}: pass --{} or set '{} = ...' under [{}] "
+          "in the --config file",
+          spec.name, schema.command_name(), spec.name, spec.name, spec.group);
     }
   }
   return Config(schema, std::move(entries));

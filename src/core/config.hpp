@@ -36,6 +36,12 @@ class Config {
   const std::string& origin(const std::string& name) const;
   const std::string& text(const std::string& name) const;
 
+  // A copy in which every option still at its schema default takes the value `defaults` gives it
+  // (parsed and checked like any value), with `origin` as its origin: defaults that depend on
+  // another option (a model's own training defaults). Names not in the schema throw.
+  Config with_defaults(const std::map<std::string, std::string>& defaults,
+                       const std::string& origin) const;
+
   // The resolved configuration as an INI file that `--config` reads back to the same values.
   // Command-line-only options are left out; with `show_origins`, each line says where its value
   // came from.

@@ -35,14 +35,16 @@ OptionSchema train_option_schema() {
       .add_string("validation_metric", "auto",
                   "dev metric that decides early stopping (auto: the model's, NAML auc, GCL4SR "
                   "ndcg20)")
-      .choices({"auto", "auc", "mrr", "ndcg5", "ndcg10", "recall10", "recall20", "ndcg20", "hr10", "hr20"})
+      .choices({"auto", "auc", "mrr", "ndcg5", "ndcg10", "recall10", "recall20", "ndcg20", "hr10",
+                "hr20"})
       .add_bool("mixed_precision", false, "bf16 autocast on GPU")
       .add_int("loader_threads", 2, "background threads assembling batches")
       .at_least(0)
       .add_string("drop_last", "pad", "uneven data: pad (wrap around) or drop the remainder")
       .choices({"pad", "drop"})
-      .add_bool("validate", true, "evaluate dev after each epoch (false: early stopping and best "
-                                  "follow the training loss)")
+      .add_bool("validate", true,
+                "evaluate dev after each epoch (false: early stopping and best "
+                "follow the training loss)")
       .add_int("max_steps_per_epoch", 0,
                "stop each epoch after this many steps (0: all; for "
                "benchmarks and smoke runs)")
@@ -119,6 +121,19 @@ OptionSchema train_option_schema() {
       .add_int("lr_decay_every", 5, "epochs between learning-rate decays")
       .at_least(1);
   return s;
+}
+
+Config with_model_defaults(const Config& config) {
+  const std::string& model = config.get_string("model");
+  if (model == "gcl4sr") {
+    return config.with_defaults({{"batch_size", "1024"},
+                                 {"lr", "0.001"},
+                                 {"weight_decay", "0.00005"},
+                                 {"grad_clip", "0"},
+                                 {"early_stopping_patience", "10"}},
+                                "gcl4sr default");
+  }
+  return config;
 }
 
 }  // namespace rsdist::train

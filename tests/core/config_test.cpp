@@ -14,12 +14,17 @@ OptionSchema demo_schema() {
   add_common_options(s);
   s.add_flag("print_config", "print");
   s.group("run")
-      .add_string("corpus", std::nullopt, "corpus dir").required()
-      .add_string("model", "naml", "model").choices({"naml", "gcl4sr"});
+      .add_string("corpus", std::nullopt, "corpus dir")
+      .required()
+      .add_string("model", "naml", "model")
+      .choices({"naml", "gcl4sr"});
   s.group("train")
-      .add_int("epochs", 16, "epochs").at_least(1)
-      .add_int("batch_size", 64, "batch").at_least(1)
-      .add_float("lr", 1e-4, "lr").at_least(0)
+      .add_int("epochs", 16, "epochs")
+      .at_least(1)
+      .add_int("batch_size", 64, "batch")
+      .at_least(1)
+      .add_float("lr", 1e-4, "lr")
+      .at_least(0)
       .add_bool("mixed_precision", false, "bf16");
   return s;
 }
@@ -34,7 +39,8 @@ std::string error_of(const std::vector<std::string>& args) {
 }
 
 TEST(Config, DefaultsCommandLineAndTypes) {
-  const Config c = resolve_config(demo_schema(), {"--corpus", "/data/c", "--epochs=3", "--lr", "0.5"});
+  const Config c =
+      resolve_config(demo_schema(), {"--corpus", "/data/c", "--epochs=3", "--lr", "0.5"});
   EXPECT_EQ(c.get_string("corpus"), "/data/c");
   EXPECT_EQ(c.get_int("epochs"), 3);
   EXPECT_EQ(c.get_float("lr"), 0.5);
@@ -46,7 +52,8 @@ TEST(Config, DefaultsCommandLineAndTypes) {
 }
 
 TEST(Config, DashesAndUnderscoresAreInterchangeable) {
-  const Config c = resolve_config(demo_schema(), {"--corpus=x", "--batch-size", "8", "--print-config"});
+  const Config c =
+      resolve_config(demo_schema(), {"--corpus=x", "--batch-size", "8", "--print-config"});
   EXPECT_EQ(c.get_int("batch_size"), 8);
   EXPECT_TRUE(c.get_bool("print_config"));
 }
@@ -67,6 +74,27 @@ TEST(Config, CommandLineWinsOverConfigFileWhichWinsOverDefaults) {
   EXPECT_EQ(c.origin("lr"), "default");
 }
 
+TEST(Config, WithDefaultsReplacesOnlyValuesLeftAtTheSchemaDefault) {
+  TempDir tmp;
+  const auto ini = tmp.write("run.ini", "[run]\ncorpus = c\n\n[train]\nlr = 0.01\n");
+  const Config c = resolve_config(demo_schema(), {"--config", ini, "--epochs", "2"});
+  const Config d =
+      c.with_defaults({{"epochs", "9"}, {"lr", "0.5"}, {"batch_size", "1024"}}, "gcl4sr default");
+  EXPECT_EQ(d.get_int("epochs"), 2);   // command line
+  EXPECT_EQ(d.get_float("lr"), 0.01);  // file
+  EXPECT_EQ(d.origin("lr"), ini + ":5");
+  EXPECT_EQ(d.get_int("batch_size"), 1024);
+  EXPECT_EQ(d.origin("batch_size"), "gcl4sr default");
+  EXPECT_EQ(c.get_int("batch_size"), 64);  // the original is unchanged
+  EXPECT_THROW(c.with_defaults({{"nope", "1"}}, "x"), Error);
+  try {
+    c.with_defaults({{"batch_size", "0"}}, "gcl4sr default");
+    FAIL() << "a default below the option's minimum must throw";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("gcl4sr default"), std::string::npos) << e.message();
+  }
+}
+
 TEST(Config, UnknownKeyInFileNamesFileAndLine) {
   TempDir tmp;
   const auto ini = tmp.write("bad.ini", "corpus = c\n[train]\nepochs = 2\nlearning_rate = 3\n");
@@ -74,8 +102,9 @@ TEST(Config, UnknownKeyInFileNamesFileAndLine) {
     resolve_config(demo_schema(), {"--config", ini});
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(e.message(), ini + ":4: unknown key 'learning_rate' for rsdist demo (see 'rsdist "
-                                 "demo --help')");
+    EXPECT_EQ(e.message(), ini +
+                               ":4: unknown key 'learning_rate' for rsdist demo (see 'rsdist "
+                               "demo --help')");
   }
 }
 
@@ -93,8 +122,9 @@ TEST(Config, WrongTypeInFileNamesFileLineKeyAndType) {
 TEST(Config, BadValueInFileIsReportedEvenWhenCommandLineOverridesIt) {
   TempDir tmp;
   const auto ini = tmp.write("bad.ini", "[train]\nlr = fast\n");
-  EXPECT_NE(error_of({"--config", ini, "--corpus", "c", "--lr", "1"}).find(":2: invalid value 'fast'"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of({"--config", ini, "--corpus", "c", "--lr", "1"}).find(":2: invalid value 'fast'"),
+      std::string::npos);
 }
 
 TEST(Config, KeyUnderTheWrongSectionIsRejected) {
@@ -107,7 +137,8 @@ TEST(Config, KeyUnderTheWrongSectionIsRejected) {
 TEST(Config, CommandLineOnlyOptionsAreRejectedInFiles) {
   TempDir tmp;
   const auto ini = tmp.write("bad.ini", "corpus = c\nprint_config = true\n");
-  EXPECT_EQ(error_of({"--config", ini}), ini + ":2: 'print_config' can only be given on the command line");
+  EXPECT_EQ(error_of({"--config", ini}),
+            ini + ":2: 'print_config' can only be given on the command line");
 }
 
 TEST(Config, WrongTypeOnCommandLineNamesTheOption) {
@@ -142,7 +173,8 @@ TEST(Config, MissingRequiredSaysHowToProvideIt) {
 
 TEST(Config, ResolvedIniReadsBackToTheSameValues) {
   TempDir tmp;
-  const Config first = resolve_config(demo_schema(), {"--corpus", "c", "--lr", "3e-05", "--epochs", "7"});
+  const Config first =
+      resolve_config(demo_schema(), {"--corpus", "c", "--lr", "3e-05", "--epochs", "7"});
   const std::string text = first.to_ini(/*show_origins=*/true);
   EXPECT_NE(text.find("epochs = 7"), std::string::npos);
   EXPECT_NE(text.find("# command line"), std::string::npos);

@@ -147,6 +147,20 @@ TEST_F(Gcl4srTraining, RecommendsUnseenItemsForNamedUsers) {
   EXPECT_NE(unknown.err.find("'nobody' is no user"), std::string::npos) << unknown.err;
 }
 
+TEST_F(Gcl4srTraining, TrainDefaultsAreTheOfficialCodesUnlessGiven) {
+  const auto r = run_rsdist({"train", "--model", "gcl4sr", "--corpus", "c", "--out", "o", "--lr",
+                             "0.01", "--print_config"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* line : {"batch_size = 1024", "weight_decay = 5e-05", "grad_clip = 0",
+                           "early_stopping_patience = 10", "lr = 0.01"}) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << " in\n" << r.out;
+  }
+  EXPECT_NE(r.out.find("gcl4sr default"), std::string::npos) << r.out;
+  const auto naml =
+      run_rsdist({"train", "--model", "naml", "--corpus", "c", "--out", "o", "--print_config"});
+  EXPECT_NE(naml.out.find("batch_size = 64"), std::string::npos) << naml.out;
+}
+
 TEST_F(Gcl4srTraining, RejectsADirectoryThatIsNoCorpus) {
   TempDir tmp;
   const auto r = run_rsdist({"train", "--model", "gcl4sr", "--corpus", (tmp / "none").string(),
