@@ -56,19 +56,22 @@ TEST(TrainCommand, MissingRequiredValueIsNamed) {
   EXPECT_NE(err.find("missing required option 'corpus'"), std::string::npos) << err;
 }
 
-TEST(TrainCommand, AMissingCorpusOrAModelWithoutATaskIsNamed) {
+TEST(TrainCommand, AMissingCorpusIsNamedWithTheCommandThatMakesIt) {
   TempDir tmp;
   std::string out, err;
   EXPECT_EQ(run({"train", "--config", kConfigs + "naml_mind_small.ini", "--backend", "local",
                  "--corpus", (tmp / "nowhere").string(), "--out", (tmp / "run").string()},
                 &out, &err),
             1);
-  EXPECT_NE(err.find("nowhere: no manifest.json"), std::string::npos) << err;
+  EXPECT_NE(err.find("nowhere: no manifest.json (not a complete corpus from 'rsdist preprocess "
+                     "mind')"),
+            std::string::npos)
+      << err;
   EXPECT_EQ(run({"train", "--config", kConfigs + "gcl4sr_home.ini", "--backend", "local", "--corpus",
                  (tmp / "c").string(), "--out", (tmp / "run2").string()},
                 &out, &err),
             1);
-  EXPECT_NE(err.find("--model gcl4sr: no training task for it yet (available: naml)"),
+  EXPECT_NE(err.find("c: no manifest.json (not a complete corpus from 'rsdist preprocess seq')"),
             std::string::npos)
       << err;
 }
