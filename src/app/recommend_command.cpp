@@ -1,4 +1,6 @@
-// `rsdist recommend`: top-k news for users from a split's candidate pool, with a trained model.
+// `rsdist recommend`: top-k items for users with a trained model: for NAML, news from a split's
+// candidate pool given the users' histories there; for GCL4SR, the next items after the split's
+// prefix of each user's sequence, the prefix's own items excluded.
 #include <fmt/format.h>
 
 #include <ostream>
@@ -15,7 +17,7 @@ OptionSchema recommend_schema() {
   OptionSchema s("rsdist recommend");
   add_common_options(s);
   add_trained_model_options(s);
-  s.add_string("split", "dev", "whose impressions give the users' histories and the pool")
+  s.add_string("split", "dev", "the split whose histories (and, for NAML, candidate pool) are used")
       .choices({"dev", "test"})
       .add_string("users", "", "comma-separated user ids (default: the split's first --max_users)")
       .add_int("k", 10, "recommendations per user")

@@ -52,6 +52,16 @@ bool any_rank(Communicator& comm, bool local_request, at::Device device) {
   return flag.cpu().item<float>() > 0.0f;
 }
 
+std::vector<double> all_reduce_sum(Communicator& comm, std::span<const double> local,
+                                   at::Device device) {
+  at::Tensor sums = at::tensor(at::ArrayRef<double>(local.data(), local.size()),
+                               at::TensorOptions().dtype(at::kDouble))
+                        .to(device);
+  comm.all_reduce(sums, ReduceOp::kSum);
+  const at::Tensor host = sums.cpu().contiguous();
+  return {host.data_ptr<double>(), host.data_ptr<double>() + host.numel()};
+}
+
 at::Tensor all_gather_concat(Communicator& comm, const at::Tensor& local) {
   RSDIST_CHECK(local.dim() == 1, "all_gather_concat takes 1-D tensors, got {} dimensions",
                local.dim());

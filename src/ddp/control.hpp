@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
+#include <vector>
 
 #include "ddp/communicator.hpp"
 
@@ -41,6 +43,11 @@ EpochDecision broadcast_decision(Communicator& comm, const EpochDecision& decisi
 
 // True on every rank if any rank's `local_request` is true (e.g. a SIGTERM seen by one rank).
 bool any_rank(Communicator& comm, bool local_request, at::Device device);
+
+// Element-wise sums over all ranks of host values (metric sums of sharded evaluation), through a
+// tensor on `device`; every rank gets the same result.
+std::vector<double> all_reduce_sum(Communicator& comm, std::span<const double> local,
+                                   at::Device device);
 
 // For validation sharded across ranks: every rank contributes a 1-D tensor of its own length
 // (scores, labels, impression ids of its shard); every rank gets the concatenation in rank order.

@@ -98,9 +98,9 @@ Gcl4srForward Gcl4srModelImpl::forward(const SeqBatch& batch) {
   f.global_a = encode_view(batch.views[0], b);
   f.global_b = encode_view(batch.views[1], b);
 
-  const at::Tensor embedded = item_embeddings->forward(batch.inputs);
+  f.embedded = item_embeddings->forward(batch.inputs);
   f.local = item_encoder->forward(
-      at::dropout(layer_norm->forward(embedded), options_.dropout, train), padding);
+      at::dropout(layer_norm->forward(f.embedded), options_.dropout, train), padding);
 
   const at::Tensor user = user_embeddings->forward(batch.users);  // [B, D]
   const at::Tensor user_gate = at::mm(user, gate_user);           // [B, L]
@@ -143,7 +143,7 @@ Gcl4srLosses Gcl4srModelImpl::losses(const SeqBatch& batch, const Gcl4srLossWeig
   const at::Tensor mean_b = (f.global_b * f.mask).sum(1) / count;
   out.gcl = graph_contrastive_loss(at::cat({mean_a, mean_b}, 0), weights.temperature);
 
-  const at::Tensor local = w_e->forward(item_embeddings->forward(batch.inputs)).squeeze(-1);
+  const at::Tensor local = w_e->forward(f.embedded).squeeze(-1);
   out.mmd = mmd_loss(local, w_g->forward(f.gated_a).squeeze(-1)) +
             mmd_loss(local, w_g->forward(f.gated_b).squeeze(-1));
   out.total = out.main + weights.lambda_gcl * out.gcl + weights.lambda_mmd * out.mmd;

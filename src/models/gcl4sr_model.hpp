@@ -66,6 +66,7 @@ struct Gcl4srLosses {
 
 // Everything forward computes, for the losses and the tests.
 struct Gcl4srForward {
+  at::Tensor embedded;            // [B, L, D] item embeddings of the window
   at::Tensor local;               // [B, L, D] Transformer output
   at::Tensor hidden;              // [B, L, D] after linear_transform
   at::Tensor gated_a, gated_b;    // [B, L, D] gated views after dropout

@@ -1,7 +1,6 @@
 #include "train/gcl4sr_task.hpp"
 
 #include <ATen/core/grad_mode.h>
-#include <ATen/ops/from_blob.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include "core/rng.hpp"
 #include "data/corpus_manifest.hpp"
 #include "data/seq/seq_corpus.hpp"
+#include "ddp/control.hpp"
 #include "eval/full_ranking.hpp"
 #include "loader/seq_batcher.hpp"
 #include "models/gcl4sr_model.hpp"
@@ -149,14 +149,10 @@ class Gcl4srTask final : public Task {
     const auto packed = metrics.pack();
     std::vector<double> sums(packed.begin(), packed.end());
     sums.push_back(static_cast<double>(unmaskable));
-    at::Tensor t = at::from_blob(sums.data(), {static_cast<std::int64_t>(sums.size())}, at::kDouble)
-                       .clone()
-                       .to(device_);
-    comm.all_reduce(t, ddp::ReduceOp::kSum);
-    const at::Tensor host = t.cpu().contiguous();
-    const std::span<const double> all(host.data_ptr<double>(), sums.size());
-    const eval::TopKResult r =
-        eval::TopKMetrics::unpack(all.first(eval::TopKMetrics::kPackedSize)).result();
+    const std::vector<double> all = ddp::all_reduce_sum(comm, sums, device_);
+    const eval::TopKResult r = eval::TopKMetrics::unpack(std::span<const double>(all).first(
+                                                             eval::TopKMetrics::kPackedSize))
+                                   .result();
     return {{"recall10", r.recall10},
             {"recall20", r.recall20},
             {"ndcg10", r.ndcg10},

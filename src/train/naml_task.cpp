@@ -151,15 +151,8 @@ class NamlTask final : public Task {
       const eval::MindMetrics local = eval::score_impressions(
           scores, std::span<const std::int32_t>(e.label).subspan(first, scores.size()), offsets);
       const auto packed = local.pack();
-      at::Tensor sums = at::from_blob(const_cast<double*>(packed.data()),
-                                      {static_cast<std::int64_t>(packed.size())}, at::kDouble)
-                            .clone()
-                            .to(device_);
-      comm.all_reduce(sums, ddp::ReduceOp::kSum);
-      const at::Tensor host = sums.cpu().contiguous();
       const eval::MindResult r =
-          eval::MindMetrics::unpack(std::span<const double>(host.data_ptr<double>(), packed.size()))
-              .result();
+          eval::MindMetrics::unpack(ddp::all_reduce_sum(comm, packed, device_)).result();
       metrics = {{"auc", r.auc},
                  {"mrr", r.mrr},
                  {"ndcg5", r.ndcg5},

@@ -3,9 +3,9 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
 #include <ATen/core/grad_mode.h>
-#include <ATen/ops/cat.h>
 #include <ATen/ops/from_blob.h>
 #include <ATen/ops/full.h>
+#include <ATen/ops/stack.h>
 #include <ATen/ops/zeros.h>
 #include <fmt/ranges.h>
 #include <spdlog/sinks/basic_file_sink.h>
@@ -230,9 +230,9 @@ int run_training(const Config& config, const Loggers& base_log) {
     }
     run.task->begin_epoch(epoch, sampler.epoch_indices(epoch), batch_size, skip);
     progress.start_epoch(epoch, batches, skip);
-    at::Tensor loss_sum = at::zeros({}, at::TensorOptions().dtype(at::kDouble).device(device));
+    // The epoch's sums on the device, double: the loss, then its named parts (StepLoss::parts).
+    at::Tensor loss_sums;
     std::vector<std::string> part_names;
-    at::Tensor part_sums;  // [parts] double on the device, in part_names order
     std::int64_t samples = 0;
     double shown_loss = 0;
     for (std::int64_t b = skip; b < batches; ++b) {
@@ -258,16 +258,14 @@ int run_training(const Config& config, const Loggers& base_log) {
         }
       }
       ++run.global_step;
-      loss_sum += step->loss.detach().to(at::kDouble);
-      if (!step->parts.empty()) {
-        std::vector<at::Tensor> values;
-        if (part_names.empty()) {
-          for (const auto& [name, value] : step->parts) part_names.push_back(name);
+      {
+        std::vector<at::Tensor> values{step->loss.detach().to(at::kDouble)};
+        for (const auto& [name, value] : step->parts) {
+          if (!loss_sums.defined()) part_names.push_back(name);
+          values.push_back(value.to(at::kDouble));
         }
-        for (const auto& part : step->parts)
-          values.push_back(part.second.to(at::kDouble).reshape({1}));
-        const at::Tensor stacked = at::cat(values);
-        part_sums = part_sums.defined() ? part_sums + stacked : stacked;
+        const at::Tensor stacked = at::stack(values);
+        loss_sums = loss_sums.defined() ? loss_sums + stacked : stacked;
       }
       samples += step->samples;
       if (rank == 0) {
@@ -289,22 +287,20 @@ int run_training(const Config& config, const Loggers& base_log) {
     }
     progress.end_epoch();
     const double train_seconds = seconds_since(epoch_start);
-    at::Tensor mean_loss =
-        (loss_sum / static_cast<double>(std::max<std::int64_t>(1, batches - skip))).reshape({1});
-    runtime->comm().all_reduce(mean_loss, ddp::ReduceOp::kAverage);
-    const double loss = mean_loss.cpu().item<double>();
+    if (!loss_sums.defined()) {  // resumed after the epoch's last step
+      loss_sums = at::zeros({1}, at::TensorOptions().dtype(at::kDouble).device(device));
+    }
+    at::Tensor means = loss_sums / static_cast<double>(std::max<std::int64_t>(1, batches - skip));
+    runtime->comm().all_reduce(means, ddp::ReduceOp::kAverage);
+    const at::Tensor host_means = means.cpu().contiguous();
+    const double loss = host_means.data_ptr<double>()[0];
 
     nlohmann::ordered_json record;
     record["kind"] = "epoch";
     record["epoch"] = epoch + 1;
     record["train_loss"] = loss;
-    if (part_sums.defined()) {
-      at::Tensor means = part_sums / static_cast<double>(std::max<std::int64_t>(1, batches - skip));
-      runtime->comm().all_reduce(means, ddp::ReduceOp::kAverage);
-      const at::Tensor host = means.cpu().contiguous();
-      for (std::size_t i = 0; i < part_names.size(); ++i) {
-        record["train_losses"][part_names[i]] = host.data_ptr<double>()[i];
-      }
+    for (std::size_t i = 0; i < part_names.size(); ++i) {
+      record["train_losses"][part_names[i]] = host_means.data_ptr<double>()[i + 1];
     }
     record["lr"] = lr;
     record["train_seconds"] = train_seconds;

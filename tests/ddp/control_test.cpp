@@ -57,6 +57,13 @@ TEST(Control, AnyRankRequestReachesEveryRank) {
   });
 }
 
+TEST(Control, HostSumsAreAddedUpOverRanks) {
+  run_ranks(3, [](int rank, Communicator& comm) {
+    const std::vector<double> local = {1.0, 0.25 * rank, rank == 1 ? 7.0 : 0.0};
+    EXPECT_EQ(all_reduce_sum(comm, local, at::kCPU), (std::vector<double>{3.0, 0.75, 7.0}));
+  });
+}
+
 TEST(Control, ShardedResultsAreGatheredInRankOrder) {
   run_ranks(3, [](int rank, Communicator& comm) {
     // Rank r holds r + 1 values r*10, r*10+1, ...: uneven shards of a validation set.
