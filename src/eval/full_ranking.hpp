@@ -35,6 +35,13 @@ struct UserItemMask {
   std::span<const std::int32_t> items;
 };
 
+// The k best items of each row of `scores` [B, N] (column i is item i), best first, ties by
+// ascending item id (Note [Deterministic ties] in full_ranking.cpp). Scores of -inf count as
+// masked: lists end with -1 when fewer than k items are left. NaN throws. Any floating dtype and
+// device (the work stays there; only the [B, k] lists come to the host). The selection shared by
+// full_ranking_topk and rank_full (eval/ranking.hpp), for scores the caller already masked.
+TopKLists deterministic_topk(const at::Tensor& scores, std::int64_t k);
+
 // The k best items of each user, best first (see the notes above); lists end with -1 when fewer
 // than k items are left. `exempt`, if not empty, holds one item per user that stays unmasked even
 // when its mask lists it. user_repr and item_embeddings: same floating dtype, same device, any.

@@ -6,6 +6,7 @@
 #include <ATen/ops/empty.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -24,6 +25,7 @@ constexpr const char* kOptimizerFile = "optimizer.pt";
 constexpr const char* kStateFile = "state.pt";
 constexpr const char* kConfigFile = "config.ini";
 constexpr const char* kMetricsFile = "metrics.json";
+constexpr const char* kTaskFile = "task.pt";
 constexpr const char* kStateFormat = "rsdist-checkpoint-state";
 constexpr std::int64_t kStateVersion = 1;
 constexpr std::string_view kEpochPrefix = "epoch-";
@@ -164,6 +166,16 @@ void load_state(const fs::path& checkpoint, const c10::IValue& value, Checkpoint
   }
 }
 
+// task.pt, written since tasks have state of their own; a checkpoint of an older build has none.
+std::map<std::string, at::Tensor> task_state(const fs::path& checkpoint,
+                                             const std::vector<ManifestEntry>& entries) {
+  const auto it = std::find_if(entries.begin(), entries.end(),
+                               [](const ManifestEntry& e) { return e.name == kTaskFile; });
+  if (it == entries.end()) return {};
+  return tensors_from(checkpoint, kTaskFile,
+                      unpickle_file(checkpoint, kTaskFile, read_verified(checkpoint, *it)));
+}
+
 bool is_complete_checkpoint(const fs::path& dir) {
   std::error_code ec;
   return fs::is_directory(dir, ec) && fs::is_regular_file(dir / kManifestFile, ec);
@@ -217,6 +229,7 @@ fs::path write_checkpoint(const fs::path& checkpoints_dir, const std::string& na
     }
     put(kOptimizerFile, pickle_for_python(optimizer));
   }
+  put(kTaskFile, pickle_for_python(tensor_dict(state.task)));
   put(kStateFile, state_bytes(state));
   put(kConfigFile, state.config_ini);
   put(kMetricsFile, state.metrics_json);
@@ -243,7 +256,9 @@ CheckpointState read_checkpoint(const fs::path& checkpoint_dir) {
   // Every listed file is verified before any is parsed, one at a time so that at most one file's
   // bytes are held besides the tensors already loaded.
   for (const auto& e : entries) {
-    if (e.name != kModelFile && e.name != kOptimizerFile) read_verified(checkpoint_dir, e);
+    if (e.name != kModelFile && e.name != kOptimizerFile && e.name != kTaskFile) {
+      read_verified(checkpoint_dir, e);
+    }
   }
   const auto bytes_of = [&](const char* file) {
     return read_verified(checkpoint_dir, entry_for(checkpoint_dir, entries, file));
@@ -267,6 +282,7 @@ CheckpointState read_checkpoint(const fs::path& checkpoint_dir) {
     }
     state.optimizer.emplace(key, std::move(tensors));
   }
+  state.task = task_state(checkpoint_dir, entries);
   return state;
 }
 
@@ -279,6 +295,7 @@ CheckpointState read_checkpoint_model(const fs::path& checkpoint_dir) {
   state.config_ini = bytes_of(kConfigFile);
   state.model = tensors_from(checkpoint_dir, kModelFile,
                              unpickle_file(checkpoint_dir, kModelFile, bytes_of(kModelFile)));
+  state.task = task_state(checkpoint_dir, entries);
   return state;
 }
 

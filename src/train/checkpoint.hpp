@@ -1,8 +1,12 @@
-// Training checkpoints: what a run needs to continue bit for bit, written whole or not at all.
+// Training checkpoints, the one room for them: what a run needs to continue bit for bit, written
+// whole or not at all; their names, which one a resume takes, pruning, and a model's state saved
+// and loaded (whole for resume and evaluation, by matching names for --init_from).
 //
-// On disk a checkpoint is a directory `<run>/checkpoints/epoch-NNNN/`:
+// On disk a checkpoint is a directory `<run>/checkpoints/epoch-NNNN/` (end of an epoch) or
+// `step-NNNNNNNNN/` (a stop signal interrupted an epoch):
 //   model.pt      parameters and buffers, name -> tensor
-//   optimizer.pt  optimizer state, name -> list of tensors
+//   optimizer.pt  optimizer state, name -> list of tensors (empty for closed-form models)
+//   task.pt       the task's own state (Task::state), name -> tensor; older checkpoints lack it
 //   state.pt      epoch, global step, sampler position, RNG states, free-form metadata
 //   config.ini    the resolved configuration
 //   metrics.json  metrics so far
@@ -29,6 +33,10 @@
 #include <string>
 #include <vector>
 
+namespace torch::nn {
+class Module;
+}
+
 namespace rsdist::train {
 
 // Where the sampler continues: batch `next_batch` (0-based) of epoch `epoch`.
@@ -44,6 +52,8 @@ struct CheckpointState {
   std::map<std::string, at::Tensor> model;
   // Optimizer state flattened to names, e.g. "state.<param>.exp_avg", "state.<param>.step".
   std::map<std::string, std::vector<at::Tensor>> optimizer;
+  // The task's own tensors (Task::state), saved like the model's.
+  std::map<std::string, at::Tensor> task;
   SamplerPosition sampler;
   // Opaque generator states by stream name ("cpu", "cuda:0", "dropout", ...), byte for byte.
   std::map<std::string, std::string> rng_states;
@@ -57,6 +67,8 @@ struct CheckpointState {
 
 // "epoch-0003": the directory name of the checkpoint taken after `epoch` epochs.
 std::string checkpoint_name(std::int64_t epoch);
+// "step-000000021": the checkpoint a stop signal wrote after `global_step` optimizer steps.
+std::string step_checkpoint_name(std::int64_t global_step);
 
 // Test seam: called with the staging directory after the data files are written ("files") and
 // after the manifest is written ("manifest"), before the rename. Throwing from it abandons the
@@ -78,7 +90,7 @@ void verify_checkpoint(const std::filesystem::path& checkpoint_dir);
 // verify_checkpoint, then loads every field.
 CheckpointState read_checkpoint(const std::filesystem::path& checkpoint_dir);
 
-// Only model.pt and config.ini, each verified: what evaluation and inference need, without
+// Only model.pt, task.pt and config.ini, each verified: what evaluation and inference need, without
 // reading (or hashing) the optimizer state, twice the model's size under Adam.
 CheckpointState read_checkpoint_model(const std::filesystem::path& checkpoint_dir);
 
@@ -99,6 +111,41 @@ std::optional<std::filesystem::path> resolve_best(const std::filesystem::path& c
 // leftovers and incomplete directories are ignored. nullopt when there is none.
 std::optional<std::filesystem::path> latest_checkpoint(
     const std::filesystem::path& checkpoints_dir);
+
+// The checkpoint a resumed run continues from: the complete one with the most optimizer steps; at
+// equal steps the end-of-epoch checkpoint wins. nullopt when there is none.
+std::optional<std::filesystem::path> find_resume_checkpoint(
+    const std::filesystem::path& checkpoints_dir);
+
+// Keeps the newest `keep` epoch checkpoints and whatever `best` points at; step checkpoints go
+// once an epoch checkpoint is newer. Rank 0 only.
+void prune_checkpoints(const std::filesystem::path& checkpoints_dir, std::int64_t keep);
+
+// `path` as a checkpoint directory: a run directory means its checkpoints/best; a directory with
+// a manifest.txt is itself. Throws naming `option` (--init_from, --run) otherwise.
+std::filesystem::path checkpoint_of(const std::filesystem::path& path, const std::string& option);
+
+// --- A model's state --------------------------------------------------------------------------
+
+// Parameters and buffers by name, detached (what CheckpointState::model holds).
+std::map<std::string, at::Tensor> model_state(torch::nn::Module& model);
+
+// Loads `state` into `model`, every name and shape checked both ways (resume, evaluation).
+void load_model_state(torch::nn::Module& model, const std::map<std::string, at::Tensor>& state,
+                      const std::filesystem::path& source);
+
+// What load_matching_state did, by tensor name (sorted).
+struct MatchingLoad {
+  std::vector<std::string> loaded;   // in the model and in the checkpoint: copied
+  std::vector<std::string> initial;  // in the model only: left at the initial value
+  std::vector<std::string> unused;   // in the checkpoint only: ignored
+};
+
+// --init_from: copies the tensors of `state` whose names the model has; a name with another shape
+// throws naming the tensor and both shapes.
+MatchingLoad load_matching_state(torch::nn::Module& model,
+                                 const std::map<std::string, at::Tensor>& state,
+                                 const std::filesystem::path& source);
 
 // One file for Python: `torch.load(path)` gives a dict name -> tensor (CPU, contiguous). Written
 // atomically (temporary file, fsync, rename).

@@ -31,8 +31,9 @@ void MetricsLog::truncate_after(std::int64_t epoch) const {
     } catch (const nlohmann::json::exception& e) {
       RSDIST_THROW("{}:{}: not a JSON record ({})", path_.string(), number, e.what());
     }
+    const std::string kind = record.value("kind", "");
     if (record.contains("epoch") && record["epoch"].get<std::int64_t>() <= epoch &&
-        record.value("kind", "") == "epoch") {
+        (kind == "epoch" || kind == "fit")) {
       kept << line << '\n';
     }
   }

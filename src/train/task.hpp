@@ -1,9 +1,9 @@
-// What the trainer needs from a model family: its module, its training batches (as losses) and its
-// evaluation. The trainer (trainer.hpp) owns everything distributed and durable — runtime, replica
-// sync, sampler, gradient reducer, optimizer, clipping, checkpoints, early stopping, metrics.jsonl
-// — and is the same for every model; a Task owns the model, the corpus it reads and how a batch
-// becomes a loss. Tasks are created by name (task_registry.hpp), so later models (GCL4SR, NCF,
-// S3Rec, MultiVAE, EASE) plug in without touching the loop.
+// What the trainer needs from a model family: its module, how it learns (batches that become
+// losses, or one closed-form fit), its evaluation and its recommendations. The trainer
+// (trainer.hpp) owns everything distributed and durable — runtime, replica sync, sampler, gradient
+// reducer, optimizer, clipping, checkpoints, early stopping, metrics.jsonl — and is the same for
+// every model; a Task owns the model, the corpus it reads and how a batch becomes a loss. A family
+// registers its Task's factory with its name, options and criterion (model_family.hpp).
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -17,12 +17,21 @@
 #include <utility>
 #include <vector>
 
+#include "core/config.hpp"
 #include "ddp/communicator.hpp"
 
 namespace rsdist::train {
 
 enum class Split { kDev, kTest };
 const char* split_name(Split split);
+
+// What a family's factory is given.
+struct TaskContext {
+  const Config& config;  // the resolved `rsdist train` configuration (train_options.hpp)
+  at::Device device;     // where the model runs
+  int rank = 0;
+  int world = 1;
+};
 
 struct StepLoss {
   at::Tensor loss;  // scalar float32 on the device, with a graph
@@ -32,8 +41,12 @@ struct StepLoss {
   std::vector<std::pair<std::string, at::Tensor>> parts;
 };
 
-// Metrics by name ("auc", "mrr", "ndcg5", ...), identical on every rank after evaluate().
+// Metrics by name ("auc", "ndcg20", "sampled_hr10", ...), identical on every rank after evaluate().
 using Metrics = std::map<std::string, double>;
+
+// Tensors a task keeps besides its module (a step counter, an annealing weight): saved in every
+// checkpoint and handed back on resume, so a resumed run continues bit for bit.
+using TaskState = std::map<std::string, at::Tensor>;
 
 struct EvaluateOptions {
   int rank = 0;
@@ -41,6 +54,15 @@ struct EvaluateOptions {
   // When set, rank 0 writes the split's predictions there (format chosen by the task: MIND's
   // leaderboard prediction.txt for click models).
   std::optional<std::filesystem::path> prediction_file;
+};
+
+// One gradient epoch as this rank sees it.
+struct EpochPlan {
+  std::int64_t epoch = 0;             // 0-based
+  std::int64_t global_step = 0;       // optimizer steps taken before the first batch served below
+  std::vector<std::int64_t> samples;  // this rank's samples, sampler order
+  std::int64_t batch_size = 0;
+  std::int64_t skip_batches = 0;  // batches of `samples` already done (a resumed epoch)
 };
 
 // One user's recommendations.
@@ -55,22 +77,35 @@ class Task {
   virtual ~Task() = default;
 
   virtual torch::nn::Module& model() = 0;
-  // The dev metric that decides early stopping when --validation_metric is "auto".
-  virtual std::string default_validation_metric() const = 0;
+
+  // --- How it learns ------------------------------------------------------------------------
+  // A closed-form task (EASE, most-popular) is fitted once by fit(); the trainer then builds no
+  // reducer, optimizer or sampler and calls no backward. Every other task trains by gradient.
+  virtual bool closed_form() const { return false; }
+  // Called on every rank with the run's communicator (to all-reduce sufficient statistics);
+  // afterwards every rank holds the same model.
+  virtual void fit(ddp::Communicator& comm);
+
+  // Whether every trainable parameter receives a gradient at every step. False makes the reducer
+  // search for unused parameters each step (ddp/reducer.hpp).
+  virtual bool uses_every_parameter() const { return true; }
   // The learning rate of `epoch` (0-based) is lr times this (a step schedule, say). A pure
   // function of the epoch, so a resumed run gets the same schedule.
   virtual double learning_rate_factor(std::int64_t /*epoch*/) const { return 1.0; }
   // Samples per corpus shard, in shard order (the DistributedSampler's input).
-  virtual std::vector<std::int64_t> shard_sizes() const = 0;
-  // Starts an epoch over this rank's `samples` (sampler order) in batches of `batch_size`,
-  // skipping the first `skip_batches` (a resumed epoch). Loads what the samples need.
-  virtual void begin_epoch(std::int64_t epoch, std::vector<std::int64_t> samples,
-                           std::int64_t batch_size, std::int64_t skip_batches) = 0;
+  virtual std::vector<std::int64_t> shard_sizes() const;
+  // Starts an epoch; loads what the plan's samples need.
+  virtual void begin_epoch(EpochPlan plan);
   // Forward of the next batch in training mode; nullopt after the epoch's last.
-  virtual std::optional<StepLoss> next_loss() = 0;
+  virtual std::optional<StepLoss> next_loss();
   // One line about the data pipeline for the epoch log (loader wait, de-duplication, ...).
   virtual std::string loader_summary() const { return {}; }
 
+  // State besides the module's parameters and buffers (see TaskState).
+  virtual TaskState state() const { return {}; }
+  virtual void load_state(const TaskState& /*state*/) {}
+
+  // --- What it is judged on ---------------------------------------------------------------
   virtual bool has_split(Split split) const = 0;
   // Whether the split has labels (MIND test does not).
   virtual bool split_labeled(Split split) const = 0;

@@ -1,23 +1,44 @@
 #include "train/train_options.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "train/model_family.hpp"
+
 namespace rsdist::train {
 
 OptionSchema train_option_schema() {
+  std::vector<std::string> names, summaries, criteria;
+  for (const ModelFamily* family : model_families()) {
+    names.push_back(family->name);
+    summaries.push_back(family->name + " (" + family->summary + ")");
+    std::vector<std::string> metrics;
+    for (const MetricSpec& m : family->metrics) {
+      metrics.push_back(m.pattern + (m.direction == Direction::kLowerIsBetter ? " (lower)" : ""));
+    }
+    criteria.push_back(fmt::format("{} reports {}, auto = {}", family->name,
+                                   fmt::join(metrics, " "), family->validation_metric));
+  }
   OptionSchema s("rsdist train");
   add_common_options(s);
   s.add_flag("print_config", "print the resolved configuration (with origins) and exit");
 
   s.group("run")
-      .add_string("model", std::nullopt, "model to train")
+      .add_string("model", std::nullopt,
+                  "model family: " + fmt::format("{}", fmt::join(summaries, "; ")))
       .required()
-      .choices({"naml", "gcl4sr"})
+      .choices(names)
       .add_string("corpus", std::nullopt, "corpus directory written by 'rsdist preprocess'")
       .required()
       .add_string("out", std::nullopt, "run directory (config, metrics.jsonl, checkpoints/)")
       .required()
       .add_int("seed", 42, "seed of every random stream (sampler, negatives, dropout)")
       .at_least(0)
-      .add_flag("resume", "continue the run in --out from its last checkpoint");
+      .add_flag("resume", "continue the run in --out from its last checkpoint")
+      .add_string(
+          "init_from", "",
+          "start from the tensors of this run's best (or this checkpoint) whose names and "
+          "shapes match, e.g. a pretraining run (ignored when --resume finds a checkpoint)");
 
   s.group("train")
       .add_int("epochs", 16, "maximum number of epochs")
@@ -33,10 +54,12 @@ OptionSchema train_option_schema() {
       .add_int("early_stopping_patience", 5, "epochs without improvement before stopping")
       .at_least(1)
       .add_string("validation_metric", "auto",
-                  "dev metric that decides early stopping (auto: the model's, NAML auc, GCL4SR "
-                  "ndcg20)")
-      .choices({"auto", "auc", "mrr", "ndcg5", "ndcg10", "recall10", "recall20", "ndcg20", "hr10",
-                "hr20"})
+                  "dev metric that decides early stopping and best (auto: the model's own; " +
+                      fmt::format("{}", fmt::join(criteria, ", ")) +
+                      "; a metric of the model's evaluation, '@' any cut-off of --metrics_k)")
+      .add_string("metrics_k", "10,20", "cut-offs of the ranking metrics (HR, Recall, NDCG @k)")
+      .add_int("eval_batch_size", 1024, "users (or impressions) scored per evaluation step")
+      .at_least(1)
       .add_bool("mixed_precision", false, "bf16 autocast on GPU")
       .add_int("loader_threads", 2, "background threads assembling batches")
       .at_least(0)
@@ -64,76 +87,17 @@ OptionSchema train_option_schema() {
       .add_int("collective_timeout_s", 600, "a collective taking longer ends the job")
       .at_least(1);
 
-  // NAML as in the NNR framework's reference configuration (seed 000).
-  s.group("naml")
-      .add_int("max_history_num", 50, "history length (most recent clicks)")
-      .at_least(1)
-      .add_int("max_title_length", 32, "title tokens")
-      .at_least(1)
-      .add_int("max_abstract_length", 128, "abstract tokens")
-      .at_least(1)
-      .add_int("negative_sample_num", 4, "negatives per positive (K)")
-      .at_least(1)
-      .add_int("cnn_kernel_num", 400, "CNN filters")
-      .at_least(1)
-      .add_int("cnn_window_size", 3, "CNN window")
-      .at_least(1)
-      .add_int("attention_dim", 200, "additive attention size")
-      .at_least(1)
-      .add_int("category_embedding_dim", 50, "category/subcategory embedding size")
-      .at_least(1)
-      .add_float("dropout_rate", 0.2, "dropout")
-      .at_least(0)
-      .at_most(1)
-      .add_bool("freeze_word_embedding", false, "keep the GloVe-initialised embedding fixed")
-      .add_string("click_predictor", "dot_product", "click predictor")
-      .choices({"dot_product", "mlp"})
-      .add_bool("dedup_news", true, "encode each distinct news of a batch once")
-      .add_bool("mask_history", true,
-                "padded history slots get no user-attention weight (NNR: "
-                "false)");
-
-  // GCL4SR as in the official code's defaults (seed 004).
-  s.group("gcl4sr")
-      .add_int("hidden_size", 64, "embedding and hidden size")
-      .at_least(1)
-      .add_int("max_seq_length", 50, "items of the prefix the model reads")
-      .at_least(1)
-      .add_int("num_hidden_layers", 2, "Transformer layers")
-      .at_least(1)
-      .add_int("num_attention_heads", 2, "Transformer heads")
-      .at_least(1)
-      .add_float("hidden_dropout_prob", 0.5, "dropout")
-      .at_least(0)
-      .at_most(1)
-      .add_int("sample_size_hop1", 20, "neighbours sampled at hop 1")
-      .at_least(1)
-      .add_int("sample_size_hop2", 20, "neighbours sampled at hop 2")
-      .at_least(1)
-      .add_float("lambda_gcl", 1.0, "weight of the graph contrastive loss")
-      .at_least(0)
-      .add_float("lambda_mmd", 0.1, "weight of the MMD loss")
-      .at_least(0)
-      .add_float("temperature", 0.5, "contrastive temperature")
-      .at_least(1e-6)
-      .add_float("lr_decay", 0.7, "learning-rate factor")
-      .at_least(0)
-      .add_int("lr_decay_every", 5, "epochs between learning-rate decays")
-      .at_least(1);
+  // Each family's own group ([naml], [gcl4sr], ...), in name order.
+  for (const ModelFamily* family : model_families()) {
+    if (family->add_options) family->add_options(s);
+  }
   return s;
 }
 
 Config with_model_defaults(const Config& config) {
-  const std::string& model = config.get_string("model");
-  if (model == "gcl4sr") {
-    return config.with_defaults({{"batch_size", "1024"},
-                                 {"lr", "0.001"},
-                                 {"weight_decay", "0.00005"},
-                                 {"grad_clip", "0"},
-                                 {"early_stopping_patience", "10"}},
-                                "gcl4sr default");
-  }
-  return config;
+  const ModelFamily& family = model_family(config.get_string("model"));
+  if (family.train_defaults.empty()) return config;
+  return config.with_defaults(family.train_defaults, family.name + " default");
 }
 
 }  // namespace rsdist::train

@@ -1,13 +1,12 @@
 // A trained model ready to evaluate or recommend: the training configuration it was trained with
-// (the checkpoint's config.ini), its task built on a corpus, and the checkpoint's weights loaded.
-// Used by `rsdist evaluate` and `rsdist recommend`.
+// (the checkpoint's config.ini), its task built on a corpus, and the checkpoint's weights and task
+// state loaded. Used by `rsdist evaluate` and `rsdist recommend`.
 #pragma once
 
 #include <ATen/core/Tensor.h>
 
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "core/config.hpp"
@@ -26,9 +25,5 @@ struct TrainedModel {
 TrainedModel load_trained_model(const std::filesystem::path& run_dir,
                                 const std::filesystem::path& checkpoint, const std::string& corpus,
                                 at::Device device, int rank, int world);
-
-// Loads `state` (name -> tensor) into `model`, checking every name and shape.
-void load_model_state(torch::nn::Module& model, const std::map<std::string, at::Tensor>& state,
-                      const std::filesystem::path& source);
 
 }  // namespace rsdist::train

@@ -3,8 +3,6 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
 #include <ATen/core/grad_mode.h>
-#include <ATen/ops/from_blob.h>
-#include <ATen/ops/full.h>
 #include <ATen/ops/stack.h>
 #include <ATen/ops/zeros.h>
 #include <fmt/ranges.h>
@@ -15,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <ranges>
 
 #include "core/error.hpp"
 #include "core/staging.hpp"
@@ -26,31 +25,16 @@
 #include "ddp/runtime.hpp"
 #include "ddp/stop_signals.hpp"
 #include "train/checkpoint.hpp"
+#include "train/early_stopping.hpp"
 #include "train/metrics_log.hpp"
+#include "train/model_family.hpp"
 #include "train/optimizer_state.hpp"
 #include "train/progress.hpp"
-#include "train/resume.hpp"
-#include "train/task_registry.hpp"
-#include "train/trained_model.hpp"
 
 namespace rsdist::train {
 namespace {
 namespace fs = std::filesystem;
-
-std::vector<NamedParameter> trainable_parameters(torch::nn::Module& model) {
-  std::vector<NamedParameter> out;
-  for (const auto& item : model.named_parameters(/*recurse=*/true)) {
-    if (item.value().requires_grad()) out.push_back({item.key(), item.value()});
-  }
-  return out;
-}
-
-std::map<std::string, at::Tensor> model_state(torch::nn::Module& model) {
-  std::map<std::string, at::Tensor> state;
-  for (const auto& item : model.named_parameters(true)) state[item.key()] = item.value().detach();
-  for (const auto& item : model.named_buffers(true)) state[item.key()] = item.value().detach();
-  return state;
-}
+using Json = nlohmann::ordered_json;
 
 std::string cpu_rng_state() {
   const at::Tensor s = at::detail::getDefaultCPUGenerator().get_state().contiguous();
@@ -65,42 +49,59 @@ void set_cpu_rng_state(const std::string& bytes) {
   generator.set_state(s);
 }
 
-// Keeps the newest `keep` epoch checkpoints and whatever `best` points at; step checkpoints go
-// once an epoch checkpoint is newer.
-void prune_checkpoints(const fs::path& dir, std::int64_t keep) {
-  std::vector<fs::path> epochs, steps;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("epoch-", 0) == 0) epochs.push_back(entry.path());
-    if (name.rfind("step-", 0) == 0) steps.push_back(entry.path());
-  }
-  std::sort(epochs.begin(), epochs.end());
-  const auto best = resolve_best(dir);
-  for (std::size_t i = 0; i + static_cast<std::size_t>(keep) < epochs.size(); ++i) {
-    if (best && fs::equivalent(*best, epochs[i])) continue;
-    fs::remove_all(epochs[i]);
-  }
-  for (const auto& s : steps) fs::remove_all(s);
-}
+// What only a gradient-trained task has: none of it is built for a closed-form task.
+struct GradientTraining {
+  std::vector<NamedParameter> parameters;
+  std::vector<at::Tensor> tensors;
+  std::unique_ptr<ddp::Reducer> reducer;
+  std::unique_ptr<torch::optim::Adam> optimizer;
+  std::unique_ptr<ddp::DistributedSampler> sampler;
+  std::int64_t batches = 0;  // per epoch, on every rank
+};
+
+// One epoch's training summary: mean loss and parts over all ranks.
+struct EpochTotals {
+  double loss = 0.0;
+  std::vector<std::pair<std::string, double>> parts;
+  std::int64_t samples = 0;  // over all ranks
+  double seconds = 0.0;
+  bool stopped = false;  // a stop signal ended it early (a step checkpoint is written)
+};
 
 struct Run {
+  Run(const Config& c, ddp::Runtime& r, Loggers l)
+      : config(c),
+        runtime(r),
+        log(std::move(l)),
+        dir(c.get_string("out")),
+        checkpoints(dir / "checkpoints"),
+        metrics(dir / "metrics.jsonl") {}
+
   const Config& config;
   ddp::Runtime& runtime;
   Loggers log;
   fs::path dir, checkpoints;
+  MetricsLog metrics;
   std::unique_ptr<Task> task;
-  std::vector<NamedParameter> parameters;
-  std::unique_ptr<torch::optim::Adam> optimizer;
-  ddp::EarlyStopping early_stopping;
-  std::int64_t global_step = 0;
-  nlohmann::ordered_json history = nlohmann::ordered_json::array();
+  Criterion criterion;
+  EarlyStopping early_stopping{1, Direction::kHigherIsBetter};  // set with the criterion
+  std::optional<GradientTraining> gradient;
+  std::int64_t epochs = 0;  // the loop's end (1 for a closed-form fit)
+  std::int64_t first_epoch = 0, first_batch = 0, global_step = 0;
+  Json history = Json::array();
+  Json init_report;  // what --init_from loaded, when it was used
 
-  bool rank0() const { return runtime.rank() == 0; }
+  int rank() const { return runtime.rank(); }
+  int world() const { return runtime.world_size(); }
+  at::Device device() const { return runtime.device(); }
+  ddp::Communicator& comm() { return runtime.comm(); }
 
   CheckpointState snapshot(std::int64_t epoch, std::int64_t next_batch) {
     CheckpointState s;
     s.model = model_state(task->model());
-    s.optimizer = adam_state_to_checkpoint(*optimizer, parameters);
+    if (gradient)
+      s.optimizer = adam_state_to_checkpoint(*gradient->optimizer, gradient->parameters);
+    s.task = task->state();
     s.sampler = {epoch, next_batch};
     s.epoch = epoch;
     s.global_step = global_step;
@@ -112,23 +113,14 @@ struct Run {
   }
 };
 
-}  // namespace
+// --- Set-up -------------------------------------------------------------------------------------
 
-int run_training(const Config& config, const Loggers& base_log) {
-  ddp::RuntimeOptions runtime_options;
-  runtime_options.backend = config.get_string("backend");
-  runtime_options.collective_timeout = std::chrono::seconds(config.get_int("collective_timeout_s"));
-  auto runtime = ddp::Runtime::start(runtime_options);
-  const int rank = runtime->rank();
-  const int world = runtime->world_size();
-  const at::Device device = runtime->device();
-
+// Rank 0 refuses to overwrite a run, writes config.ini and logs to train.log as well.
+Loggers open_run_directory(const Config& config, const Loggers& base_log, int rank, int world) {
   const fs::path dir = config.get_string("out");
-  const fs::path checkpoints = dir / "checkpoints";
-  const bool resume = config.get_bool("resume");
   std::vector<spdlog::sink_ptr> sinks = base_log.root->sinks();
   if (rank == 0) {
-    RSDIST_CHECK(resume || !latest_checkpoint(checkpoints),
+    RSDIST_CHECK(config.get_bool("resume") || !latest_checkpoint(dir / "checkpoints"),
                  "--out {} already holds checkpoints: pass --resume to continue that run, or "
                  "choose another --out",
                  dir.string());
@@ -137,234 +129,368 @@ int run_training(const Config& config, const Loggers& base_log) {
     sinks.push_back(
         std::make_shared<spdlog::sinks::basic_file_sink_mt>((dir / "train.log").string()));
   }
-  Run run{config, *runtime,    make_loggers(rank, world, base_log.root->level(), sinks),
-          dir,    checkpoints, nullptr,
-          {},     nullptr,     ddp::EarlyStopping(config.get_int("early_stopping_patience"))};
-  Loggers& log = run.log;
-  log.root->info("train {} on {} rank(s), backend {}, device {}", config.get_string("model"), world,
-                 runtime->backend(), device.str());
+  return make_loggers(rank, world, base_log.root->level(), sinks);
+}
 
-  // Dropout differs per rank (as in PyTorch DDP with per-process seeds); everything else is seeded
-  // explicitly by (seed, epoch, sample).
-  const auto seed = static_cast<std::uint64_t>(config.get_int("seed"));
-  at::manual_seed(seed * 1000003u + static_cast<std::uint64_t>(rank));
+// --init_from: the matching tensors of another run's checkpoint, reported by name.
+void initialise_from(Run& run) {
+  const fs::path source = checkpoint_of(run.config.get_string("init_from"), "--init_from");
+  const MatchingLoad load =
+      load_matching_state(run.task->model(), read_checkpoint_model(source).model, source);
+  RSDIST_CHECK(!load.loaded.empty(), "--init_from {}: no tensor of it matches this model by name",
+               source.string());
+  run.init_report = {{"checkpoint", source.string()},
+                     {"loaded", load.loaded},
+                     {"initial", load.initial},
+                     {"unused", load.unused}};
+  run.log.root->info(
+      "--init_from {}: loaded {} tensor(s) [{}]; left at initial values [{}]; "
+      "not used [{}]",
+      source.string(), load.loaded.size(), fmt::join(load.loaded, ", "),
+      fmt::join(load.initial, ", "), fmt::join(load.unused, ", "));
+}
 
-  run.task = make_task(config.get_string("model"), TaskContext{config, device, rank, world});
-  run.parameters = trainable_parameters(run.task->model());
-  {
-    std::vector<ddp::NamedTensor> named;
-    for (const auto& p : run.parameters) named.push_back({p.name, p.tensor});
-    ddp::synchronize_replicas(runtime->comm(), named, ddp::fnv1a64(config.to_ini(false)));
+GradientTraining gradient_training(const Config& config, Task& task, ddp::Communicator& comm,
+                                   int rank, int world) {
+  GradientTraining g;
+  for (const auto& item : task.model().named_parameters(/*recurse=*/true)) {
+    if (!item.value().requires_grad()) continue;
+    g.parameters.push_back({item.key(), item.value()});
+    g.tensors.push_back(item.value());
   }
-  std::vector<at::Tensor> tensors;
-  for (const auto& p : run.parameters) tensors.push_back(p.tensor);
   ddp::ReducerOptions reducer_options;
   reducer_options.bucket_cap_bytes =
       static_cast<std::size_t>(config.get_float("bucket_cap_mb") * 1e6);
   reducer_options.first_bucket_cap_bytes =
       static_cast<std::size_t>(config.get_float("first_bucket_mb") * 1e6);
-  // Every parameter of NAML and GCL4SR is used every step (their model tests check it).
-  reducer_options.find_unused_parameters = false;
-  ddp::Reducer reducer(tensors, runtime->comm(), reducer_options);
-  run.optimizer = std::make_unique<torch::optim::Adam>(
-      tensors, torch::optim::AdamOptions(config.get_float("lr"))
-                   .weight_decay(config.get_float("weight_decay")));
-
+  reducer_options.find_unused_parameters = !task.uses_every_parameter();
+  g.reducer = std::make_unique<ddp::Reducer>(g.tensors, comm, reducer_options);
+  g.optimizer = std::make_unique<torch::optim::Adam>(
+      g.tensors, torch::optim::AdamOptions(config.get_float("lr"))
+                     .weight_decay(config.get_float("weight_decay")));
   ddp::SamplerOptions sampler_options;
-  sampler_options.seed = seed;
+  sampler_options.seed = static_cast<std::uint64_t>(config.get_int("seed"));
   sampler_options.tail =
       config.get_string("drop_last") == "drop" ? ddp::TailPolicy::kDrop : ddp::TailPolicy::kPad;
-  const ddp::DistributedSampler sampler(run.task->shard_sizes(), rank, world, sampler_options);
-  const std::int64_t batch_size = config.get_int("batch_size");
-  std::int64_t batches = sampler.num_batches(batch_size, /*drop_last_batch=*/false);
+  g.sampler =
+      std::make_unique<ddp::DistributedSampler>(task.shard_sizes(), rank, world, sampler_options);
+  g.batches = g.sampler->num_batches(config.get_int("batch_size"), /*drop_last_batch=*/false);
   if (const std::int64_t cap = config.get_int("max_steps_per_epoch"); cap > 0) {
-    batches = std::min(batches, cap);
+    g.batches = std::min(g.batches, cap);
   }
-  RSDIST_CHECK(batches > 0, "no training batches: {} samples per rank", sampler.samples_per_rank());
+  RSDIST_CHECK(g.batches > 0, "no training batches: {} samples per rank",
+               g.sampler->samples_per_rank());
+  return g;
+}
 
-  const MetricsLog metrics(dir / "metrics.jsonl");
-  std::int64_t first_epoch = 0, first_batch = 0;
-  if (resume) {
-    if (const auto path = find_resume_checkpoint(checkpoints)) {
-      const CheckpointState state = read_checkpoint(*path);
-      load_model_state(run.task->model(), state.model, *path);
-      restore_adam_state(*run.optimizer, run.parameters, state.optimizer);
-      first_epoch = state.sampler.epoch;
-      first_batch = state.sampler.next_batch;
-      run.global_step = state.global_step;
-      if (const auto it = state.rng_states.find("cpu"); it != state.rng_states.end()) {
-        set_cpu_rng_state(it->second);
-      }
-      run.history =
-          nlohmann::ordered_json::parse(state.metrics_json.empty() ? "[]" : state.metrics_json);
-      if (state.int_metadata.count("best_epoch")) {
-        run.early_stopping.restore(std::stod(state.string_metadata.at("best_metric")),
-                                   state.int_metadata.at("best_epoch"),
-                                   state.int_metadata.at("epochs_without_improvement"));
-      }
-      if (rank == 0) metrics.truncate_after(state.epoch);
-      log.root->info("resumed from {}: epoch {}, batch {}, step {}", path->string(),
-                     first_epoch + 1, first_batch, run.global_step);
-    } else {
-      log.root->info("--resume: no checkpoint in {}, starting from scratch", checkpoints.string());
+// --resume: everything the newest checkpoint holds, so the run continues bit for bit on CPU.
+bool resume_from_checkpoint(Run& run) {
+  const auto path = find_resume_checkpoint(run.checkpoints);
+  if (!path) {
+    run.log.root->info("--resume: no checkpoint in {}, starting from scratch",
+                       run.checkpoints.string());
+    return false;
+  }
+  const CheckpointState state = read_checkpoint(*path);
+  load_model_state(run.task->model(), state.model, *path);
+  if (run.gradient) {
+    restore_adam_state(*run.gradient->optimizer, run.gradient->parameters, state.optimizer);
+  }
+  run.task->load_state(state.task);
+  run.first_epoch = state.sampler.epoch;
+  run.first_batch = state.sampler.next_batch;
+  run.global_step = state.global_step;
+  if (const auto it = state.rng_states.find("cpu"); it != state.rng_states.end()) {
+    set_cpu_rng_state(it->second);
+  }
+  run.history = Json::parse(state.metrics_json.empty() ? "[]" : state.metrics_json);
+  if (state.int_metadata.count("best_epoch")) {
+    run.early_stopping.restore(std::stod(state.string_metadata.at("best_metric")),
+                               state.int_metadata.at("best_epoch"),
+                               state.int_metadata.at("epochs_without_improvement"));
+  }
+  if (run.rank() == 0) run.metrics.truncate_after(state.epoch);
+  run.log.root->info("resumed from {}: epoch {}, batch {}, step {}", path->string(),
+                     run.first_epoch + 1, run.first_batch, run.global_step);
+  return true;
+}
+
+Run set_up(const Config& config, ddp::Runtime& runtime, const Loggers& base_log) {
+  const int rank = runtime.rank(), world = runtime.world_size();
+  Run run(config, runtime, open_run_directory(config, base_log, rank, world));
+  run.log.root->info("train {} on {} rank(s), backend {}, device {}", config.get_string("model"),
+                     world, runtime.backend(), runtime.device().str());
+  // Dropout differs per rank (as in PyTorch DDP with per-process seeds); everything else is
+  // seeded explicitly by (seed, epoch, sample).
+  const auto seed = static_cast<std::uint64_t>(config.get_int("seed"));
+  at::manual_seed(seed * 1000003u + static_cast<std::uint64_t>(rank));
+
+  run.task = make_task(TaskContext{config, runtime.device(), rank, world});
+  run.criterion = run_criterion(config);
+  run.early_stopping =
+      EarlyStopping(config.get_int("early_stopping_patience"), run.criterion.direction);
+  const bool resumed = config.get_bool("resume") && find_resume_checkpoint(run.checkpoints);
+  if (!resumed && !config.get_string("init_from").empty()) initialise_from(run);
+  {
+    std::vector<ddp::NamedTensor> named;
+    for (const auto& item : run.task->model().named_parameters(true)) {
+      if (item.value().requires_grad()) named.push_back({item.key(), item.value()});
     }
+    ddp::synchronize_replicas(runtime.comm(), named, ddp::fnv1a64(config.to_ini(false)));
   }
+  if (!run.task->closed_form()) {
+    run.gradient = gradient_training(config, *run.task, runtime.comm(), rank, world);
+  }
+  run.epochs = run.task->closed_form() ? 1 : config.get_int("epochs");
+  if (config.get_bool("resume")) resume_from_checkpoint(run);
+  return run;
+}
 
-  const bool mixed = config.get_bool("mixed_precision") && device.is_cuda();
-  if (config.get_bool("mixed_precision") && !device.is_cuda()) {
-    log.root->warn("--mixed_precision applies on GPU only; training in float32 on {}",
-                   device.str());
+// --- One epoch ----------------------------------------------------------------------------------
+
+// Backward with the overlapped all-reduce, clipping of the averaged gradient, Adam.
+void gradient_step(Run& run, StepLoss& step, double clip) {
+  GradientTraining& g = *run.gradient;
+  g.reducer->prepare_for_backward();
+  step.loss.backward();
+  g.reducer->finalize_backward();
+  if (clip > 0) torch::nn::utils::clip_grad_norm_(g.tensors, clip);
+  g.optimizer->step();
+  at::NoGradGuard no_grad;
+  for (auto& t : g.tensors) {
+    if (t.grad().defined()) t.mutable_grad().zero_();
   }
+}
+
+// The next batch's forward, under bf16 autocast when asked (CUDA only).
+std::optional<StepLoss> next_loss(Task& task, bool mixed) {
+  if (!mixed) return task.next_loss();
+  at::autocast::set_autocast_enabled(at::kCUDA, true);
+  at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+  std::optional<StepLoss> step = task.next_loss();
+  at::autocast::set_autocast_enabled(at::kCUDA, false);
+  at::autocast::clear_cache();
+  return step;
+}
+
+EpochTotals train_epoch(Run& run, std::int64_t epoch, Progress& progress,
+                        ddp::StopSignals& stop_signals) {
+  const Config& config = run.config;
+  GradientTraining& g = *run.gradient;
+  const auto start = SteadyClock::now();
+  const std::int64_t skip = epoch == run.first_epoch ? run.first_batch : 0;
+  const std::int64_t batch_size = config.get_int("batch_size");
+  const bool mixed = config.get_bool("mixed_precision") && run.device().is_cuda();
   const double clip = config.get_float("grad_clip");
-  std::string criterion = config.get_string("validation_metric");
-  if (criterion == "auto") criterion = run.task->default_validation_metric();
-  Progress progress(log.root, rank == 0, rank == 0 && ::isatty(STDERR_FILENO), 30.0);
-  ddp::StopSignals stop_signals;
-
-  for (std::int64_t epoch = first_epoch; epoch < config.get_int("epochs"); ++epoch) {
-    const auto epoch_start = SteadyClock::now();
-    const std::int64_t skip = epoch == first_epoch ? first_batch : 0;
-    const double lr = config.get_float("lr") * run.task->learning_rate_factor(epoch);
-    for (auto& group : run.optimizer->param_groups()) {
-      static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+  const double lr = config.get_float("lr") * run.task->learning_rate_factor(epoch);
+  for (auto& group : g.optimizer->param_groups()) {
+    static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+  }
+  run.task->begin_epoch(
+      {epoch, run.global_step, g.sampler->epoch_indices(epoch), batch_size, skip});
+  progress.start_epoch(epoch, g.batches, skip);
+  at::Tensor sums;  // on the device, double: the loss, then its named parts (StepLoss::parts)
+  std::vector<std::string> part_names;
+  EpochTotals totals;
+  double shown_loss = 0;
+  for (std::int64_t b = skip; b < g.batches; ++b) {
+    std::optional<StepLoss> step = next_loss(*run.task, mixed);
+    RSDIST_CHECK(step.has_value(), "the loader ended at batch {} of {}", b, g.batches);
+    gradient_step(run, *step, clip);
+    ++run.global_step;
+    std::vector<at::Tensor> values{step->loss.detach().to(at::kDouble)};
+    for (const auto& [name, value] : step->parts) {
+      if (!sums.defined()) part_names.push_back(name);
+      values.push_back(value.to(at::kDouble));
     }
-    run.task->begin_epoch(epoch, sampler.epoch_indices(epoch), batch_size, skip);
-    progress.start_epoch(epoch, batches, skip);
-    // The epoch's sums on the device, double: the loss, then its named parts (StepLoss::parts).
-    at::Tensor loss_sums;
-    std::vector<std::string> part_names;
-    std::int64_t samples = 0;
-    double shown_loss = 0;
-    for (std::int64_t b = skip; b < batches; ++b) {
-      if (mixed) {
-        at::autocast::set_autocast_enabled(at::kCUDA, true);
-        at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
-      }
-      std::optional<StepLoss> step = run.task->next_loss();
-      if (mixed) {
-        at::autocast::set_autocast_enabled(at::kCUDA, false);
-        at::autocast::clear_cache();
-      }
-      RSDIST_CHECK(step.has_value(), "the loader ended at batch {} of {}", b, batches);
-      reducer.prepare_for_backward();
-      step->loss.backward();
-      reducer.finalize_backward();
-      if (clip > 0) torch::nn::utils::clip_grad_norm_(tensors, clip);
-      run.optimizer->step();
-      {
-        at::NoGradGuard no_grad;
-        for (auto& t : tensors) {
-          if (t.grad().defined()) t.mutable_grad().zero_();
-        }
-      }
-      ++run.global_step;
-      {
-        std::vector<at::Tensor> values{step->loss.detach().to(at::kDouble)};
-        for (const auto& [name, value] : step->parts) {
-          if (!loss_sums.defined()) part_names.push_back(name);
-          values.push_back(value.to(at::kDouble));
-        }
-        const at::Tensor stacked = at::stack(values);
-        loss_sums = loss_sums.defined() ? loss_sums + stacked : stacked;
-      }
-      samples += step->samples;
-      if (rank == 0) {
-        // Reading the loss synchronises with the device: only every 20th step.
-        if ((b - skip) % 20 == 0 || b + 1 == batches)
-          shown_loss = step->loss.detach().item<double>();
-        progress.step(b, step->samples * world, shown_loss);
-      }
-      if (ddp::any_rank(runtime->comm(), stop_signals.requested(), device)) {
-        if (rank == 0) {
-          write_checkpoint(checkpoints, step_checkpoint_name(run.global_step),
-                           run.snapshot(epoch, b + 1));
-        }
-        runtime->comm().barrier();
-        log.root->info("stopped by a signal at step {}; checkpoint written, --resume continues",
-                       run.global_step);
-        return ddp::kExitAfterSignal;
-      }
+    sums = sums.defined() ? sums + at::stack(values) : at::stack(values);
+    totals.samples += step->samples * run.world();
+    if (run.rank() == 0) {
+      // Reading the loss synchronises with the device: only every 20th step.
+      if ((b - skip) % 20 == 0 || b + 1 == g.batches)
+        shown_loss = step->loss.detach().item<double>();
+      progress.step(b, step->samples * run.world(), shown_loss);
     }
-    progress.end_epoch();
-    const double train_seconds = seconds_since(epoch_start);
-    if (!loss_sums.defined()) {  // resumed after the epoch's last step
-      loss_sums = at::zeros({1}, at::TensorOptions().dtype(at::kDouble).device(device));
-    }
-    at::Tensor means = loss_sums / static_cast<double>(std::max<std::int64_t>(1, batches - skip));
-    runtime->comm().all_reduce(means, ddp::ReduceOp::kAverage);
-    const at::Tensor host_means = means.cpu().contiguous();
-    const double loss = host_means.data_ptr<double>()[0];
-
-    nlohmann::ordered_json record;
-    record["kind"] = "epoch";
-    record["epoch"] = epoch + 1;
-    record["train_loss"] = loss;
-    for (std::size_t i = 0; i < part_names.size(); ++i) {
-      record["train_losses"][part_names[i]] = host_means.data_ptr<double>()[i + 1];
-    }
-    record["lr"] = lr;
-    record["train_seconds"] = train_seconds;
-    record["samples_per_second"] =
-        static_cast<double>(samples * world) / std::max(train_seconds, 1e-9);
-    record["global_step"] = run.global_step;
-    ddp::EpochDecision decision;
-    if (config.get_bool("validate") && run.task->has_split(Split::kDev)) {
-      const auto eval_start = SteadyClock::now();
-      const Metrics dev =
-          run.task->evaluate(Split::kDev, runtime->comm(), {rank, world, std::nullopt});
-      record["dev"] = dev;
-      record["dev_seconds"] = seconds_since(eval_start);
-      RSDIST_CHECK(dev.count(criterion),
-                   "--validation_metric {}: the {} task reports no such dev metric", criterion,
-                   config.get_string("model"));
-      if (rank == 0) decision = run.early_stopping.update(epoch, dev.at(criterion));
-    } else if (rank == 0) {
-      decision = run.early_stopping.update(epoch, -loss);
-    }
-    decision = ddp::broadcast_decision(runtime->comm(), decision, device);
-    record["best_epoch"] = decision.best_epoch + 1;
-    run.history.push_back(record);
-    log.root->info("epoch {}: loss {:.4f}{}, {:.0f} samples/s, {}{}{}", epoch + 1, loss,
-                   record.contains("train_losses") ? " " + record["train_losses"].dump() : "",
-                   record["samples_per_second"].get<double>(),
-                   record.contains("dev") ? record["dev"].dump() : std::string("dev not evaluated"),
-                   decision.improved ? " (best)" : "",
-                   run.task->loader_summary().empty() ? "" : "; " + run.task->loader_summary());
-    if (rank == 0) {
-      CheckpointState state = run.snapshot(epoch + 1, 0);
-      state.int_metadata["best_epoch"] = decision.best_epoch;
-      state.string_metadata["best_metric"] = fmt::format("{:a}", decision.best_metric);
-      const std::string name = checkpoint_name(epoch + 1);
-      write_checkpoint(checkpoints, name, state);
-      if (decision.improved) promote_best(checkpoints, name);
-      prune_checkpoints(checkpoints, config.get_int("keep_checkpoints"));
-      metrics.append(record);
-    }
-    if (decision.stop) {
-      log.root->info(
-          "early stopping after epoch {}: no {} improvement for {} epochs (best epoch {})",
-          epoch + 1, criterion, config.get_int("early_stopping_patience"), decision.best_epoch + 1);
-      break;
+    if (ddp::any_rank(run.comm(), stop_signals.requested(), run.device())) {
+      if (run.rank() == 0) {
+        write_checkpoint(run.checkpoints, step_checkpoint_name(run.global_step),
+                         run.snapshot(epoch, b + 1));
+      }
+      totals.stopped = true;
+      return totals;
     }
   }
-  runtime->comm().barrier();  // rank 0's best link is in place
+  progress.end_epoch();
+  totals.seconds = seconds_since(start);
+  if (!sums.defined()) {  // resumed after the epoch's last step
+    sums = at::zeros({1}, at::TensorOptions().dtype(at::kDouble).device(run.device()));
+  }
+  at::Tensor means = sums / static_cast<double>(std::max<std::int64_t>(1, g.batches - skip));
+  run.comm().all_reduce(means, ddp::ReduceOp::kAverage);
+  const at::Tensor host = means.cpu().contiguous();
+  totals.loss = host.data_ptr<double>()[0];
+  for (std::size_t i = 0; i < part_names.size(); ++i) {
+    totals.parts.emplace_back(part_names[i], host.data_ptr<double>()[i + 1]);
+  }
+  return totals;
+}
 
-  nlohmann::ordered_json results;
+// A closed-form task's one "epoch": the fit, with the communicator for its statistics.
+EpochTotals fit_closed_form(Run& run) {
+  const auto start = SteadyClock::now();
+  run.task->fit(run.comm());
+  EpochTotals totals;
+  totals.seconds = seconds_since(start);
+  run.log.root->info("fitted {} in closed form in {:.2f} s", run.config.get_string("model"),
+                     totals.seconds);
+  return totals;
+}
+
+Json epoch_record(const Run& run, std::int64_t epoch, const EpochTotals& totals) {
+  Json record;
+  record["kind"] = run.task->closed_form() ? "fit" : "epoch";
+  record["epoch"] = epoch + 1;
+  if (run.task->closed_form()) {
+    record["fit_seconds"] = totals.seconds;
+    return record;
+  }
+  record["train_loss"] = totals.loss;
+  for (const auto& [name, value] : totals.parts) record["train_losses"][name] = value;
+  record["lr"] = run.config.get_float("lr") * run.task->learning_rate_factor(epoch);
+  record["train_seconds"] = totals.seconds;
+  record["samples_per_second"] =
+      static_cast<double>(totals.samples) / std::max(totals.seconds, 1e-9);
+  record["global_step"] = run.global_step;
+  return record;
+}
+
+// --- Validation and checkpoints -----------------------------------------------------------------
+
+// Dev metrics into `record` (sharded over ranks), and rank 0's early-stopping decision on every
+// rank.
+ddp::EpochDecision validate(Run& run, std::int64_t epoch, const EpochTotals& totals, Json& record) {
+  ddp::EpochDecision decision;
+  if (run.criterion.metric == "train_loss") {
+    if (run.rank() == 0) decision = run.early_stopping.update(epoch, totals.loss);
+  } else if (run.task->has_split(Split::kDev)) {
+    const auto start = SteadyClock::now();
+    const Metrics dev =
+        run.task->evaluate(Split::kDev, run.comm(), {run.rank(), run.world(), std::nullopt});
+    record["dev"] = dev;
+    record["dev_seconds"] = seconds_since(start);
+    RSDIST_CHECK(dev.count(run.criterion.metric),
+                 "--validation_metric {}: the {} model reports no such dev metric (it reported: "
+                 "{})",
+                 run.criterion.metric, run.config.get_string("model"),
+                 fmt::join(std::views::keys(dev), ", "));
+    if (run.rank() == 0) decision = run.early_stopping.update(epoch, dev.at(run.criterion.metric));
+  } else if (run.rank() == 0) {
+    // No dev split: every epoch improves on the one before, so `best` is the newest.
+    const double newer = static_cast<double>(epoch);
+    decision = run.early_stopping.update(
+        epoch, run.criterion.direction == Direction::kHigherIsBetter ? newer : -newer);
+  }
+  decision = ddp::broadcast_decision(run.comm(), decision, run.device());
+  record["best_epoch"] = decision.best_epoch + 1;
+  return decision;
+}
+
+// Rank 0: epoch-NNNN, `best` when it improved, pruning, then the metrics.jsonl line (after the
+// checkpoint: a resumed run never finds a line for an epoch it redoes).
+void checkpoint_epoch(Run& run, std::int64_t epoch, const ddp::EpochDecision& decision,
+                      const Json& record) {
+  if (run.rank() != 0) return;
+  CheckpointState state = run.snapshot(epoch + 1, 0);
+  state.int_metadata["best_epoch"] = decision.best_epoch;
+  state.string_metadata["best_metric"] = fmt::format("{:a}", decision.best_metric);
+  const std::string name = checkpoint_name(epoch + 1);
+  write_checkpoint(run.checkpoints, name, state);
+  if (decision.improved) promote_best(run.checkpoints, name);
+  prune_checkpoints(run.checkpoints, run.config.get_int("keep_checkpoints"));
+  run.metrics.append(record);
+}
+
+void log_epoch(const Run& run, const Json& record, const ddp::EpochDecision& decision) {
+  const std::string loader = run.task->loader_summary();
+  const std::string dev = record.contains("dev") ? record["dev"].dump() : "dev not evaluated";
+  if (run.task->closed_form()) {
+    run.log.root->info("fit: {}{}", dev, decision.improved ? " (best)" : "");
+    return;
+  }
+  run.log.root->info("epoch {}: loss {:.4f}{}, {:.0f} samples/s, {}{}{}",
+                     record["epoch"].get<int>(), record["train_loss"].get<double>(),
+                     record.contains("train_losses") ? " " + record["train_losses"].dump() : "",
+                     record["samples_per_second"].get<double>(), dev,
+                     decision.improved ? " (best)" : "", loader.empty() ? "" : "; " + loader);
+}
+
+// The best checkpoint on test (when it has labels), then results.json.
+void finish(Run& run) {
+  run.comm().barrier();  // rank 0's best link is in place
+  Json results;
   results["history"] = run.history;
-  const auto best = resolve_best(checkpoints);
+  results["criterion"] = {
+      {"metric", run.criterion.metric},
+      {"direction", run.criterion.direction == Direction::kHigherIsBetter ? "higher_is_better"
+                                                                          : "lower_is_better"}};
+  if (!run.init_report.is_null()) results["init_from"] = run.init_report;
+  const auto best = resolve_best(run.checkpoints);
   if (best) results["best_checkpoint"] = best->string();
   if (best && run.task->has_split(Split::kTest) && run.task->split_labeled(Split::kTest)) {
     load_model_state(run.task->model(), read_checkpoint_model(*best).model, *best);
     const Metrics test =
-        run.task->evaluate(Split::kTest, runtime->comm(), {rank, world, std::nullopt});
-    log.root->info("test metrics of {}: {}", best->filename().string(),
-                   nlohmann::json(test).dump());
+        run.task->evaluate(Split::kTest, run.comm(), {run.rank(), run.world(), std::nullopt});
+    run.log.root->info("test metrics of {}: {}", best->filename().string(),
+                       nlohmann::json(test).dump());
     results["test"] = test;
-    if (rank == 0)
-      metrics.append({{"kind", "test"}, {"checkpoint", best->string()}, {"test", test}});
+    if (run.rank() == 0) {
+      run.metrics.append({{"kind", "test"}, {"checkpoint", best->string()}, {"test", test}});
+    }
   }
-  if (rank == 0) write_file_atomically(dir / "results.json", results.dump(2) + "\n");
-  log.root->info("done: {} steps; run directory {}", run.global_step, dir.string());
+  if (run.rank() == 0) write_file_atomically(run.dir / "results.json", results.dump(2) + "\n");
+  run.log.root->info("done: {} steps; run directory {}", run.global_step, run.dir.string());
+}
+
+}  // namespace
+
+int run_training(const Config& config, const Loggers& base_log) {
+  ddp::RuntimeOptions runtime_options;
+  runtime_options.backend = config.get_string("backend");
+  runtime_options.collective_timeout = std::chrono::seconds(config.get_int("collective_timeout_s"));
+  auto runtime = ddp::Runtime::start(runtime_options);
+  Run run = set_up(config, *runtime, base_log);
+  if (config.get_bool("mixed_precision") && !run.device().is_cuda()) {
+    run.log.root->warn("--mixed_precision applies on GPU only; training in float32 on {}",
+                       run.device().str());
+  }
+  const int rank = run.rank();
+  Progress progress(run.log.root, rank == 0, rank == 0 && ::isatty(STDERR_FILENO), 30.0);
+  ddp::StopSignals stop_signals;
+
+  for (std::int64_t epoch = run.first_epoch; epoch < run.epochs; ++epoch) {
+    const EpochTotals totals = run.task->closed_form()
+                                   ? fit_closed_form(run)
+                                   : train_epoch(run, epoch, progress, stop_signals);
+    if (totals.stopped) {
+      run.comm().barrier();
+      run.log.root->info("stopped by a signal at step {}; checkpoint written, --resume continues",
+                         run.global_step);
+      return ddp::kExitAfterSignal;
+    }
+    Json record = epoch_record(run, epoch, totals);
+    const ddp::EpochDecision decision = validate(run, epoch, totals, record);
+    run.history.push_back(record);
+    log_epoch(run, record, decision);
+    checkpoint_epoch(run, epoch, decision, record);
+    if (decision.stop) {
+      run.log.root->info(
+          "early stopping after epoch {}: no {} improvement for {} epochs (best epoch {})",
+          epoch + 1, run.criterion.metric, config.get_int("early_stopping_patience"),
+          decision.best_epoch + 1);
+      break;
+    }
+  }
+  finish(run);
   return 0;
 }
 

@@ -4,36 +4,12 @@
 #include <ATen/ops/arange.h>
 #include <gtest/gtest.h>
 
+#include "ddp/collectives.hpp"
 #include "ddp/thread_ranks.hpp"
 
 namespace rsdist::ddp {
 namespace {
 using rsdist::testing::run_ranks;
-
-TEST(EarlyStopping, StopsAfterPatienceEpochsWithoutImprovement) {
-  EarlyStopping es(2);
-  auto d = es.update(0, 0.60);
-  EXPECT_TRUE(d.improved);
-  EXPECT_FALSE(d.stop);
-  d = es.update(1, 0.65);
-  EXPECT_TRUE(d.improved);
-  EXPECT_EQ(d.best_epoch, 1);
-  d = es.update(2, 0.65);  // equal is not better
-  EXPECT_FALSE(d.improved);
-  EXPECT_FALSE(d.stop);
-  d = es.update(3, 0.64);
-  EXPECT_TRUE(d.stop);
-  EXPECT_DOUBLE_EQ(d.best_metric, 0.65);
-  EXPECT_EQ(d.best_epoch, 1);
-}
-
-TEST(EarlyStopping, RestoreContinuesWhereItLeft) {
-  EarlyStopping es(3);
-  es.restore(0.7, 4, 2);
-  const auto d = es.update(7, 0.69);
-  EXPECT_TRUE(d.stop);
-  EXPECT_EQ(d.best_epoch, 4);
-}
 
 TEST(Control, EveryRankObeysRankZerosDecision) {
   run_ranks(3, [](int rank, Communicator& comm) {
@@ -57,14 +33,14 @@ TEST(Control, AnyRankRequestReachesEveryRank) {
   });
 }
 
-TEST(Control, HostSumsAreAddedUpOverRanks) {
+TEST(Collectives, HostSumsAreAddedUpOverRanks) {
   run_ranks(3, [](int rank, Communicator& comm) {
     const std::vector<double> local = {1.0, 0.25 * rank, rank == 1 ? 7.0 : 0.0};
     EXPECT_EQ(all_reduce_sum(comm, local, at::kCPU), (std::vector<double>{3.0, 0.75, 7.0}));
   });
 }
 
-TEST(Control, ShardedResultsAreGatheredInRankOrder) {
+TEST(Collectives, ShardedResultsAreGatheredInRankOrder) {
   run_ranks(3, [](int rank, Communicator& comm) {
     // Rank r holds r + 1 values r*10, r*10+1, ...: uneven shards of a validation set.
     const auto local = at::arange(rank + 1, at::kFloat) + rank * 10;
@@ -76,7 +52,7 @@ TEST(Control, ShardedResultsAreGatheredInRankOrder) {
   });
 }
 
-TEST(Control, EmptyShardsAreFine) {
+TEST(Collectives, EmptyShardsAreFine) {
   run_ranks(2, [](int rank, Communicator& comm) {
     const auto local = rank == 0 ? at::arange(0, at::kLong) : at::arange(3, at::kLong);
     EXPECT_EQ(all_gather_concat(comm, local).size(0), 3);

@@ -31,18 +31,23 @@
 #include "ddp/runtime.hpp"
 #include "ddp/stop_signals.hpp"
 #include "train/checkpoint.hpp"
-#include "train/resume.hpp"
+#include "train/early_stopping.hpp"
 
 namespace {
 using namespace rsdist;
 
 OptionSchema driver_schema() {
   OptionSchema s("ddp_train_driver");
-  s.add_string("out", std::nullopt, "final parameters (rank 0)").required()
-      .add_int("samples", 96, "training samples").at_least(1)
-      .add_int("global_batch", 12, "samples per step over all ranks").at_least(1)
-      .add_int("epochs", 2, "epochs").at_least(1)
-      .add_int("seed", 3, "seed").at_least(0)
+  s.add_string("out", std::nullopt, "final parameters (rank 0)")
+      .required()
+      .add_int("samples", 96, "training samples")
+      .at_least(1)
+      .add_int("global_batch", 12, "samples per step over all ranks")
+      .at_least(1)
+      .add_int("epochs", 2, "epochs")
+      .at_least(1)
+      .add_int("seed", 3, "seed")
+      .at_least(0)
       .add_string("backend", "auto", "backend")
       .add_int("throw_rank", -1, "rank that throws at --fail_step")
       .add_int("kill_rank", -1, "rank that SIGKILLs itself at --fail_step")
@@ -57,7 +62,8 @@ OptionSchema driver_schema() {
 
 // y = sin(sum x) + noise: learnable, deterministic per sample id.
 std::pair<at::Tensor, at::Tensor> make_data(std::int64_t samples, std::uint64_t seed) {
-  std::vector<double> x(static_cast<std::size_t>(samples * 4)), y(static_cast<std::size_t>(samples));
+  std::vector<double> x(static_cast<std::size_t>(samples * 4)),
+      y(static_cast<std::size_t>(samples));
   for (std::int64_t i = 0; i < samples; ++i) {
     Rng rng = Rng::stream(seed, {static_cast<std::uint64_t>(i)});
     double s = 0;
@@ -90,7 +96,8 @@ int run(const Config& config) {
     params.push_back(p.requires_grad_(true));
   }
   std::vector<ddp::NamedTensor> named;
-  for (std::size_t i = 0; i < params.size(); ++i) named.push_back({"p" + std::to_string(i), params[i]});
+  for (std::size_t i = 0; i < params.size(); ++i)
+    named.push_back({"p" + std::to_string(i), params[i]});
   ddp::synchronize_replicas(runtime->comm(), named, ddp::fnv1a64(config.to_ini(false)));
 
   const auto [x, y] = make_data(config.get_int("samples"), 7);
@@ -110,7 +117,7 @@ int run(const Config& config) {
 
   const std::string checkpoint_dir = config.get_string("checkpoint_dir");
   std::int64_t step = 0, first_epoch = 0, first_batch = 0;
-  ddp::EarlyStopping early_stopping(100);
+  train::EarlyStopping early_stopping(100, train::Direction::kLowerIsBetter);
   if (config.get_bool("resume") && !checkpoint_dir.empty()) {
     if (const auto path = train::find_resume_checkpoint(checkpoint_dir)) {
       const train::CheckpointState state = train::read_checkpoint(*path);
@@ -156,9 +163,11 @@ int run(const Config& config) {
         if (rank == config.get_int("signal_rank")) std::raise(SIGTERM);
       }
       const auto begin = b * local_batch;
-      const auto end = std::min<std::int64_t>(begin + local_batch, static_cast<std::int64_t>(indices.size()));
+      const auto end =
+          std::min<std::int64_t>(begin + local_batch, static_cast<std::int64_t>(indices.size()));
       std::vector<std::int64_t> rows(indices.begin() + begin, indices.begin() + end);
-      const auto idx = at::from_blob(rows.data(), {static_cast<int64_t>(rows.size())}, at::kLong).clone();
+      const auto idx =
+          at::from_blob(rows.data(), {static_cast<int64_t>(rows.size())}, at::kLong).clone();
       const auto xb = x.index_select(0, idx);
       const auto yb = y.index_select(0, idx);
       reducer.prepare_for_backward();
@@ -179,7 +188,8 @@ int run(const Config& config) {
       if (ddp::any_rank(runtime->comm(), stop_signals.requested(), runtime->device())) {
         ++step;
         if (rank == 0 && !checkpoint_dir.empty()) {
-          train::write_checkpoint(checkpoint_dir, train::step_checkpoint_name(step), snapshot(epoch, b + 1));
+          train::write_checkpoint(checkpoint_dir, train::step_checkpoint_name(step),
+                                  snapshot(epoch, b + 1));
         }
         runtime->comm().barrier();
         log.root->info("stopped by signal at step {}; checkpoint written", step);
@@ -190,12 +200,13 @@ int run(const Config& config) {
     at::Tensor mean_loss = at::full({1}, loss_sum / static_cast<double>(batches), at::kDouble);
     runtime->comm().all_reduce(mean_loss, ddp::ReduceOp::kAverage);
     ddp::EpochDecision decision;
-    if (rank == 0) decision = early_stopping.update(epoch, -mean_loss.item<double>());
+    if (rank == 0) decision = early_stopping.update(epoch, mean_loss.item<double>());
     decision = ddp::broadcast_decision(runtime->comm(), decision, runtime->device());
     if (rank == 0 && !checkpoint_dir.empty()) {
       auto state = snapshot(epoch + 1, 0);
       state.int_metadata["best_epoch"] = decision.best_epoch;
-      state.int_metadata["epochs_without_improvement"] = early_stopping.epochs_without_improvement();
+      state.int_metadata["epochs_without_improvement"] =
+          early_stopping.epochs_without_improvement();
       state.string_metadata["best_metric"] = fmt::format("{:a}", decision.best_metric);
       const auto name = train::checkpoint_name(epoch + 1);
       train::write_checkpoint(checkpoint_dir, name, state);

@@ -1,6 +1,6 @@
 // The runtime under real mpirun: equivalence across world sizes, uneven data, failures.
-#include <gtest/gtest.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,7 +13,6 @@
 #include "support/mpi_job.hpp"
 #include "support/temp_dir.hpp"
 #include "train/checkpoint.hpp"
-#include "train/resume.hpp"
 
 namespace {
 using rsdist::testing::read_file;
@@ -38,7 +37,8 @@ JobResult run_job(const TempDir& tmp, int np, const std::string& args) {
 std::vector<double> read_params(const std::filesystem::path& path) {
   std::vector<double> values;
   std::istringstream in(read_file(path));
-  for (std::string line; std::getline(in, line);) values.push_back(std::strtod(line.c_str(), nullptr));
+  for (std::string line; std::getline(in, line);)
+    values.push_back(std::strtod(line.c_str(), nullptr));
   return values;
 }
 
@@ -54,7 +54,8 @@ TEST(MpiRun, SameParametersUnderNp1Np2Np4) {
   std::vector<std::vector<double>> results;
   for (int np : {1, 2, 4}) {
     const auto out = tmp / ("params-" + std::to_string(np) + ".txt");
-    const auto r = run_job(tmp, np, "--out " + out.string() + " --samples 96 --global_batch 12 --epochs 2");
+    const auto r =
+        run_job(tmp, np, "--out " + out.string() + " --samples 96 --global_batch 12 --epochs 2");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     results.push_back(read_params(out));
   }
@@ -69,7 +70,8 @@ TEST(MpiRun, SameParametersUnderNp1Np2Np4) {
 TEST(MpiRun, UnevenDataOnThreeRanksCompletesEveryEpoch) {
   TempDir tmp;
   const auto out = tmp / "params.txt";
-  const auto r = run_job(tmp, 3, "--out " + out.string() + " --samples 100 --global_batch 12 --epochs 3");
+  const auto r =
+      run_job(tmp, 3, "--out " + out.string() + " --samples 100 --global_batch 12 --epochs 3");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("trained 27 steps on 3 ranks (mpi)"), std::string::npos) << r.output;
   EXPECT_EQ(read_params(out).size(), 97u);
@@ -78,11 +80,12 @@ TEST(MpiRun, UnevenDataOnThreeRanksCompletesEveryEpoch) {
 TEST(MpiRun, ARankThatThrowsEndsTheJob) {
   TempDir tmp;
   const std::string tag = "throw-" + std::to_string(::getpid());
-  const auto r = run_job(tmp, 3, "--out " + (tmp / "p.txt").string() +
-                                     " --throw_rank 1 --fail_step 3 --tag " + tag);
+  const auto r = run_job(
+      tmp, 3, "--out " + (tmp / "p.txt").string() + " --throw_rank 1 --fail_step 3 --tag " + tag);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_LT(r.seconds, 60.0);
-  EXPECT_NE(r.output.find("[rank 1] error: injected failure at step 3"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("[rank 1] error: injected failure at step 3"), std::string::npos)
+      << r.output;
   EXPECT_FALSE(processes_left(tag));
   EXPECT_FALSE(std::filesystem::exists(tmp / "p.txt"));
 }
@@ -90,8 +93,8 @@ TEST(MpiRun, ARankThatThrowsEndsTheJob) {
 TEST(MpiRun, ARankKilledWithSigkillEndsTheJob) {
   TempDir tmp;
   const std::string tag = "kill-" + std::to_string(::getpid());
-  const auto r = run_job(tmp, 3, "--out " + (tmp / "p.txt").string() +
-                                     " --kill_rank 2 --fail_step 4 --tag " + tag);
+  const auto r = run_job(
+      tmp, 3, "--out " + (tmp / "p.txt").string() + " --kill_rank 2 --fail_step 4 --tag " + tag);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_LT(r.seconds, 60.0);
   EXPECT_FALSE(processes_left(tag));
@@ -111,15 +114,19 @@ TEST(MpiRun, ResumeAfterAKilledRankIsBitIdentical) {
   TempDir tmp;
   const std::string common = " --samples 96 --global_batch 12 --epochs 4";
   const auto reference = tmp / "reference.txt";
-  ASSERT_EQ(run_job(tmp, 2, "--out " + reference.string() + common +
-                                " --checkpoint_dir " + (tmp / "ckpt-ref").string()).exit_code, 0);
+  ASSERT_EQ(run_job(tmp, 2,
+                    "--out " + reference.string() + common + " --checkpoint_dir " +
+                        (tmp / "ckpt-ref").string())
+                .exit_code,
+            0);
 
   // 8 steps per epoch: step 19 is in the third epoch, after epoch-0002 was written.
   const auto ckpt = tmp / "ckpt";
   const auto out = tmp / "resumed.txt";
   const std::string tag = "resume-" + std::to_string(::getpid());
-  const auto killed = run_job(tmp, 2, "--out " + out.string() + common + " --checkpoint_dir " +
-                                          ckpt.string() + " --kill_rank 1 --fail_step 19 --tag " + tag);
+  const auto killed = run_job(tmp, 2,
+                              "--out " + out.string() + common + " --checkpoint_dir " +
+                                  ckpt.string() + " --kill_rank 1 --fail_step 19 --tag " + tag);
   EXPECT_NE(killed.exit_code, 0);
   EXPECT_LT(killed.seconds, 60.0);
   EXPECT_FALSE(processes_left(tag));
@@ -129,8 +136,9 @@ TEST(MpiRun, ResumeAfterAKilledRankIsBitIdentical) {
   ASSERT_TRUE(best.has_value());
   EXPECT_EQ(rsdist::train::read_checkpoint(*best).global_step, 16);
 
-  const auto resumed = run_job(tmp, 2, "--out " + out.string() + common + " --checkpoint_dir " +
-                                           ckpt.string() + " --resume");
+  const auto resumed = run_job(
+      tmp, 2,
+      "--out " + out.string() + common + " --checkpoint_dir " + ckpt.string() + " --resume");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("resumed from"), std::string::npos) << resumed.output;
   EXPECT_EQ(read_file(out), read_file(reference));  // exact hexadecimal doubles
@@ -144,15 +152,17 @@ TEST(MpiRun, SigtermWritesACheckpointAndTheRunResumesFromIt) {
 
   const auto ckpt = tmp / "ckpt";
   const auto out = tmp / "out.txt";
-  const auto stopped = run_job(tmp, 2, "--out " + out.string() + common + " --checkpoint_dir " +
-                                           ckpt.string() + " --signal_rank 1 --fail_step 5");
+  const auto stopped = run_job(tmp, 2,
+                               "--out " + out.string() + common + " --checkpoint_dir " +
+                                   ckpt.string() + " --signal_rank 1 --fail_step 5");
   EXPECT_EQ(stopped.exit_code, 75) << stopped.output;
   ASSERT_TRUE(std::filesystem::exists(ckpt / rsdist::train::step_checkpoint_name(6)));
   EXPECT_EQ(rsdist::train::read_checkpoint(ckpt / rsdist::train::step_checkpoint_name(6)).sampler,
             (rsdist::train::SamplerPosition{0, 6}));
 
-  const auto resumed = run_job(tmp, 2, "--out " + out.string() + common + " --checkpoint_dir " +
-                                           ckpt.string() + " --resume");
+  const auto resumed = run_job(
+      tmp, 2,
+      "--out " + out.string() + common + " --checkpoint_dir " + ckpt.string() + " --resume");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_EQ(read_file(out), read_file(reference));
 }

@@ -12,12 +12,14 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <sstream>
 #include <thread>
 
 #include "core/error.hpp"
 #include "support/error_of.hpp"
 #include "support/python_runner.hpp"
 #include "support/temp_dir.hpp"
+#include "train/checkpoint_manifest.hpp"
 
 namespace rsdist::train {
 namespace {
@@ -79,6 +81,8 @@ CheckpointState sample_state() {
   s.optimizer["param_groups.0"] = {at::tensor({1e-3, 0.9, 0.999}, at::kDouble),
                                    at::arange(4, at::kLong).reshape({2, 2}).t()};
   s.optimizer["empty_list"] = {};
+  s.task["ema_loss"] = at::scalar_tensor(0.125, at::kDouble);
+  s.task["counts"] = at::arange(5, at::kLong);
   s.sampler = {3, 17};
   s.rng_states["cpu"] = std::string("\x00\x01\xff\x7f rng \x00", 10);
   s.rng_states["dropout"] = std::string(5000, '\xab');
@@ -116,6 +120,22 @@ void flip_byte(const fs::path& file, std::uintmax_t offset) {
 
 // ---- write / read -----------------------------------------------------------------------------
 
+TEST(Checkpoint, ACheckpointWithoutTaskStateReadsAsEmptyTaskState) {
+  // Checkpoints of builds before task state have no task.pt in their manifest.
+  TempDir tmp;
+  CheckpointState in = sample_state();
+  in.task.clear();
+  const fs::path dir = write_checkpoint(tmp / "checkpoints", "epoch-0001", in);
+  fs::remove(dir / "task.pt");
+  std::vector<ManifestEntry> entries = read_manifest(dir);
+  std::erase_if(entries, [](const ManifestEntry& e) { return e.name == "task.pt"; });
+  ASSERT_EQ(entries.size(), 5u);
+  std::ofstream(dir / "manifest.txt", std::ios::trunc) << manifest_text(entries);
+  EXPECT_TRUE(read_checkpoint(dir).task.empty());
+  EXPECT_TRUE(read_checkpoint_model(dir).task.empty());
+  EXPECT_EQ(read_checkpoint(dir).model.size(), in.model.size());
+}
+
 TEST(Checkpoint, NameIsZeroPadded) {
   EXPECT_EQ(checkpoint_name(3), "epoch-0003");
   EXPECT_EQ(checkpoint_name(12345), "epoch-12345");
@@ -127,8 +147,9 @@ TEST(Checkpoint, RoundTripsEveryFieldBitExactly) {
   const CheckpointState in = sample_state();
   const fs::path dir = write_checkpoint(tmp / "checkpoints", "epoch-0003", in);
   EXPECT_EQ(dir, tmp / "checkpoints" / "epoch-0003");
-  EXPECT_EQ(names_in(dir), (std::vector<std::string>{"config.ini", "manifest.txt", "metrics.json",
-                                                     "model.pt", "optimizer.pt", "state.pt"}));
+  EXPECT_EQ(names_in(dir),
+            (std::vector<std::string>{"config.ini", "manifest.txt", "metrics.json", "model.pt",
+                                      "optimizer.pt", "state.pt", "task.pt"}));
   EXPECT_EQ(names_in(tmp / "checkpoints"), std::vector<std::string>{"epoch-0003"});
   EXPECT_NO_THROW(verify_checkpoint(dir));
 
@@ -146,6 +167,8 @@ TEST(Checkpoint, RoundTripsEveryFieldBitExactly) {
       expect_same_tensor(tensors[i], out.optimizer.at(name)[i], name);
     }
   }
+  ASSERT_EQ(out.task.size(), in.task.size());
+  for (const auto& [name, tensor] : in.task) expect_same_tensor(tensor, out.task.at(name), name);
   EXPECT_EQ(out.sampler, in.sampler);
   EXPECT_EQ(out.rng_states, in.rng_states);
   EXPECT_EQ(out.epoch, in.epoch);

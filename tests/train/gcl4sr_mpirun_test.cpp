@@ -8,6 +8,7 @@
 
 #include "data/seq/seq_corpus.hpp"
 #include "support/mpi_job.hpp"
+#include "support/popularity_baselines.hpp"
 #include "support/run_records.hpp"
 #include "support/temp_dir.hpp"
 #include "train/checkpoint.hpp"
@@ -17,6 +18,7 @@ namespace rsdist::train {
 namespace {
 namespace fs = std::filesystem;
 using rsdist::testing::last_json;
+using rsdist::testing::popularity_baseline;
 using rsdist::testing::read_file;
 using rsdist::testing::TempDir;
 
@@ -24,38 +26,6 @@ int run_job(const TempDir& tmp, int np, const std::vector<std::string>& args,
             const std::string& tag) {
   return rsdist::testing::run_mpi_job(RSDIST_MPIEXEC, np, RSDIST_BINARY_PATH, args,
                                       tmp / (tag + ".log"));
-}
-
-// HR@20 and NDCG@20 on valid of ranking items by their count in the training sequences, each
-// user's prefix items masked, ties by lower id (as full_ranking).
-std::pair<double, double> popularity_baseline(const fs::path& corpus_dir) {
-  const seq::SeqCorpus corpus = seq::read_seq_corpus(corpus_dir);
-  std::vector<double> count(static_cast<std::size_t>(corpus.graph.num_nodes), 0.0);
-  for (const auto item : corpus.splits.all_train_sequences.items)
-    count[static_cast<std::size_t>(item)] += 1;
-  std::vector<std::int32_t> order;
-  for (std::int32_t i = 1; i < corpus.graph.num_nodes; ++i) order.push_back(i);
-  std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
-    return count[static_cast<std::size_t>(a)] > count[static_cast<std::size_t>(b)];
-  });
-  const auto& valid = corpus.splits.valid;
-  double hits = 0, ndcg = 0;
-  for (std::size_t e = 0; e < valid.size(); ++e) {
-    const auto prefix = seq::example_prefix(corpus.sequences, valid, e);
-    int rank = 0;
-    for (const std::int32_t item : order) {
-      if (std::find(prefix.begin(), prefix.end(), item) != prefix.end() && item != valid.targets[e])
-        continue;
-      if (item == valid.targets[e]) {
-        hits += 1;
-        ndcg += 1.0 / std::log2(rank + 2.0);
-        break;
-      }
-      if (++rank == 20) break;
-    }
-  }
-  const auto n = static_cast<double>(valid.size());
-  return {hits / n, ndcg / n};
 }
 
 TEST(Gcl4srMpirun, TwoRanksTrainResumeEvaluateAndBeatPopularity) {

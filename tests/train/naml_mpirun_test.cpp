@@ -9,12 +9,9 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <unordered_map>
 
-#include "eval/mind_metrics.hpp"
-#include "loader/eval_impressions.hpp"
-#include "loader/train_samples.hpp"
 #include "support/mpi_job.hpp"
+#include "support/popularity_baselines.hpp"
 #include "support/run_records.hpp"
 #include "support/temp_dir.hpp"
 #include "train/checkpoint.hpp"
@@ -24,6 +21,7 @@ namespace rsdist::train {
 namespace {
 namespace fs = std::filesystem;
 using rsdist::testing::last_json;
+using rsdist::testing::popularity_auc;
 using rsdist::testing::read_file;
 using rsdist::testing::TempDir;
 
@@ -37,21 +35,6 @@ double dev_auc(const fs::path& run) {
   const auto r = rsdist::testing::run_rsdist({"evaluate", "--run", run.string(), "--split", "dev"});
   EXPECT_EQ(r.code, 0) << r.err;
   return nlohmann::json::parse(r.out)["auc"].get<double>();
-}
-
-// Candidates scored by how often the news was clicked in train.
-double popularity_auc(const fs::path& corpus) {
-  const auto sizes = loader::TrainSamples::read_shard_sizes(corpus);
-  std::vector<std::int32_t> shards;
-  for (std::size_t k = 0; k < sizes.size(); ++k) shards.push_back(static_cast<std::int32_t>(k));
-  const auto samples = loader::TrainSamples::load_shards(corpus, shards);
-  std::unordered_map<std::int32_t, double> clicks;
-  for (std::int64_t s = 0; s < samples.total_samples(); ++s)
-    clicks[samples.sample(s).positive] += 1;
-  const auto dev = loader::EvalImpressions::load(corpus, loader::EvalSplit::kDev);
-  std::vector<float> scores;
-  for (const std::int32_t n : dev.candidate_news) scores.push_back(static_cast<float>(clicks[n]));
-  return eval::score_impressions(scores, dev.label, dev.candidate_offsets).result().auc;
 }
 
 TEST(NamlMpirun, TwoRanksTrainResumeAndBeatThePopularityBaseline) {

@@ -1,5 +1,3 @@
-#include "train/resume.hpp"
-
 #include <ATen/ops/full.h>
 #include <gtest/gtest.h>
 

@@ -1,20 +1,19 @@
-#include "train/gcl4sr_task.hpp"
+#include "families/gcl4sr/gcl4sr_task.hpp"
 
 #include <ATen/core/grad_mode.h>
+#include <ATen/ops/matmul.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
-#include "data/corpus_manifest.hpp"
 #include "data/seq/seq_corpus.hpp"
-#include "ddp/control.hpp"
-#include "eval/full_ranking.hpp"
 #include "loader/seq_batcher.hpp"
+#include "loader/seq_eval_split.hpp"
 #include "models/gcl4sr_model.hpp"
+#include "train/ranking_evaluation.hpp"
 
 namespace rsdist::train {
 namespace {
@@ -22,30 +21,13 @@ namespace fs = std::filesystem;
 
 constexpr std::uint64_t kEvalStream = 0x6576616c;  // "eval": graph views of evaluation chunks
 
-// The items of each example's prefix, distinct and sorted: what full ranking masks.
-seq::SequenceCorpus prefix_mask(const seq::SeqCorpus& corpus, const seq::PrefixExamples& examples,
-                                std::span<const std::int64_t> ids) {
-  seq::SequenceCorpus prefixes;
-  for (const std::int64_t e : ids) {
-    prefixes.append(e,
-                    seq::example_prefix(corpus.sequences, examples, static_cast<std::size_t>(e)));
-  }
-  return seq::training_rating_matrix(prefixes);
-}
-
 class Gcl4srTask final : public Task {
  public:
   explicit Gcl4srTask(const TaskContext& c)
-      : config_(c.config), corpus_dir_(c.config.get_string("corpus")), device_(c.device) {
-    RSDIST_CHECK(fs::exists(corpus_dir_ / "manifest.json"),
-                 "--corpus {}: no manifest.json (not a complete corpus from 'rsdist preprocess "
-                 "seq')",
-                 corpus_dir_.string());
-    const data::CorpusManifest manifest = data::read_corpus_manifest(corpus_dir_);
-    RSDIST_CHECK(manifest.kind == "seq",
-                 "--corpus {}: a '{}' corpus; GCL4SR trains on a 'seq' corpus ('rsdist "
-                 "preprocess seq')",
-                 corpus_dir_.string(), manifest.kind);
+      : config_(c.config),
+        corpus_dir_(c.config.get_string("corpus")),
+        device_(c.device),
+        ranking_(ranking_settings(c.config)) {
     corpus_ = seq::read_seq_corpus(corpus_dir_);
     RSDIST_CHECK(!corpus_.splits.train.rows.empty(), "--corpus {}: no training examples",
                  corpus_dir_.string());
@@ -72,26 +54,24 @@ class Gcl4srTask final : public Task {
   std::vector<std::int64_t> shard_sizes() const override {
     return {static_cast<std::int64_t>(corpus_.splits.train.size())};
   }
-  std::string default_validation_metric() const override { return "ndcg20"; }
-
   double learning_rate_factor(std::int64_t epoch) const override {
     return std::pow(config_.get_float("lr_decay"),
                     static_cast<double>(epoch / config_.get_int("lr_decay_every")));
   }
 
-  void begin_epoch(std::int64_t epoch, std::vector<std::int64_t> samples, std::int64_t batch_size,
-                   std::int64_t skip_batches) override {
+  void begin_epoch(EpochPlan plan) override {
     batcher_.reset();
-    const auto skip = std::min<std::int64_t>(skip_batches * batch_size,
+    std::vector<std::int64_t>& samples = plan.samples;
+    const auto skip = std::min<std::int64_t>(plan.skip_batches * plan.batch_size,
                                              static_cast<std::int64_t>(samples.size()));
     samples.erase(samples.begin(), samples.begin() + skip);
     loader::SeqBatcherOptions options;
-    options.batch_size = batch_size;
+    options.batch_size = plan.batch_size;
     options.batch = batch_options_;
     options.seed = static_cast<std::uint64_t>(config_.get_int("seed"));
-    options.epoch = epoch;
+    options.epoch = plan.epoch;
     options.rank = rank_;
-    options.first_batch = skip_batches;
+    options.first_batch = plan.skip_batches;
     options.threads = static_cast<std::int32_t>(config_.get_int("loader_threads"));
     options.device = device_;
     batcher_ = std::make_unique<loader::SeqBatcher>(corpus_, corpus_.splits.train,
@@ -126,88 +106,39 @@ class Gcl4srTask final : public Task {
     RSDIST_CHECK(!options.prediction_file,
                  "--prediction writes MIND's prediction.txt, which GCL4SR has no equivalent of; "
                  "use 'rsdist recommend' for top-k lists");
-    const seq::PrefixExamples& examples = examples_of(split);
-    const auto count = static_cast<std::int64_t>(examples.size());
-    const std::int64_t chunk = config_.get_int("batch_size");
-    at::NoGradGuard no_grad;
+    const loader::SeqEvalSplit eval_split(corpus_, examples_of(split));
     model_->eval();
-    eval::TopKMetrics metrics;
-    std::int64_t unmaskable = 0;
-    std::vector<std::int64_t> ids;
-    for (std::int64_t c = options.rank; c * chunk < count; c += options.world) {
-      ids.clear();
-      for (std::int64_t e = c * chunk; e < std::min(count, (c + 1) * chunk); ++e) ids.push_back(e);
-      const at::Tensor users = user_representation(examples, ids, eval_stream(split, c));
-      const seq::SequenceCorpus mask = prefix_mask(corpus_, examples, ids);
-      std::vector<std::int32_t> targets;
-      for (const std::int64_t e : ids)
-        targets.push_back(examples.targets[static_cast<std::size_t>(e)]);
-      unmaskable += eval::evaluate_full_ranking(users, model_->item_embedding(),
-                                                {mask.offsets, mask.items}, targets, metrics);
-    }
+    const Metrics metrics =
+        evaluate_ranking(ranking_source(split, eval_split), ranking_, comm, options, device_);
     model_->train();
-    const auto packed = metrics.pack();
-    std::vector<double> sums(packed.begin(), packed.end());
-    sums.push_back(static_cast<double>(unmaskable));
-    const std::vector<double> all = ddp::all_reduce_sum(comm, sums, device_);
-    const eval::TopKResult r = eval::TopKMetrics::unpack(std::span<const double>(all).first(
-                                                             eval::TopKMetrics::kPackedSize))
-                                   .result();
-    return {{"recall10", r.recall10},
-            {"recall20", r.recall20},
-            {"ndcg10", r.ndcg10},
-            {"ndcg20", r.ndcg20},
-            {"hr10", r.recall10},
-            {"hr20", r.recall20},
-            {"users", static_cast<double>(r.users)},
-            {"unmaskable_targets", all[eval::TopKMetrics::kPackedSize]}};
+    return metrics;
   }
 
   std::vector<Recommendation> recommend(Split split, const std::vector<std::string>& users,
                                         std::int64_t k, std::int64_t max_users) override {
-    const seq::PrefixExamples& examples = examples_of(split);
-    std::unordered_map<std::string, std::int64_t> example_of;
-    for (std::size_t e = 0; e < examples.size(); ++e) {
-      example_of.emplace(
-          std::to_string(corpus_.sequences.users[static_cast<std::size_t>(examples.rows[e])]),
-          static_cast<std::int64_t>(e));
-    }
-    std::vector<std::int64_t> ids;
-    if (users.empty()) {
-      for (std::int64_t e = 0; e < std::min<std::int64_t>(max_users, examples.size()); ++e)
-        ids.push_back(e);
-    }
-    for (const std::string& name : users) {
-      const auto it = example_of.find(name);
-      RSDIST_CHECK(it != example_of.end(), "--users: '{}' is no user of {}", name,
-                   corpus_dir_.string());
-      ids.push_back(it->second);
-    }
-    std::vector<Recommendation> out;
-    if (ids.empty()) return out;
-    at::NoGradGuard no_grad;
+    const loader::SeqEvalSplit eval_split(corpus_, examples_of(split));
     model_->eval();
-    const at::Tensor repr = user_representation(examples, ids, eval_stream(split, -1));
-    const seq::SequenceCorpus mask = prefix_mask(corpus_, examples, ids);
-    const at::Tensor items = model_->item_embedding();
-    const eval::TopKLists lists =
-        eval::full_ranking_topk(repr, items, {mask.offsets, mask.items}, k);
-    for (std::int64_t u = 0; u < lists.num_users; ++u) {
-      Recommendation r;
-      r.user = std::to_string(corpus_.sequences.users[static_cast<std::size_t>(
-          examples.rows[static_cast<std::size_t>(ids[static_cast<std::size_t>(u)])])]);
-      for (const std::int64_t item : lists.row(u)) {
-        if (item < 0) break;
-        r.items.push_back(std::to_string(item));
-        r.scores.push_back(
-            at::dot(repr[u].to(at::kFloat), items[item].to(at::kFloat)).item<float>());
-      }
-      out.push_back(std::move(r));
-    }
-    return out;
+    return recommend_ranking(
+        ranking_source(split, eval_split),
+        eval_split.select(users, max_users, corpus_dir_.string()), k, ranking_,
+        [&](std::int64_t e) { return eval_split.user_name(e); },
+        [](std::int64_t item) { return std::to_string(item); });
   }
 
  private:
+  // Every item scored by the user representation of the split's examples; chunk c's graph views
+  // come from the stream (seed, split, c), the same on any rank.
+  RankingSource ranking_source(Split split, const loader::SeqEvalSplit& eval_split) {
+    RankingSource source = sequence_ranking_source(eval_split);
+    source.full_scores = [this, split, &eval_split](const RankingChunk& chunk) {
+      const at::NoGradGuard no_grad;
+      return at::matmul(
+          user_representation(eval_split.examples(), chunk.users, eval_stream(split, chunk.index)),
+          model_->item_embedding().t());
+    };
+    return source;
+  }
+
   const seq::PrefixExamples& examples_of(Split split) const {
     return split == Split::kDev ? corpus_.splits.valid : corpus_.splits.test;
   }
@@ -229,6 +160,7 @@ class Gcl4srTask final : public Task {
   const Config& config_;
   fs::path corpus_dir_;
   at::Device device_;
+  RankingSettings ranking_;
   int rank_ = 0;
   seq::SeqCorpus corpus_;
   models::Gcl4srModel model_{nullptr};

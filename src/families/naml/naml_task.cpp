@@ -1,35 +1,27 @@
-#include "train/naml_task.hpp"
+#include "families/naml/naml_task.hpp"
 
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/cat.h>
 #include <ATen/ops/from_blob.h>
-#include <ATen/ops/topk.h>
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "core/error.hpp"
-#include "ddp/control.hpp"
-#include "eval/mind_metrics.hpp"
-#include "eval/mind_prediction.hpp"
 #include "loader/eval_impressions.hpp"
 #include "loader/naml_batcher.hpp"
 #include "loader/news_table.hpp"
 #include "loader/train_samples.hpp"
 #include "models/click_losses.hpp"
 #include "models/naml_model.hpp"
+#include "train/impression_protocol.hpp"
 
 namespace rsdist::train {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr std::int64_t kNewsChunk = 2048;        // news encoded per forward at evaluation
-constexpr std::int64_t kImpressionChunk = 1024;  // impressions per user-encoder forward
+constexpr std::int64_t kNewsChunk = 2048;  // news encoded per forward at evaluation
 
 loader::EvalSplit loader_split(Split split) {
   return split == Split::kDev ? loader::EvalSplit::kDev : loader::EvalSplit::kTest;
@@ -49,10 +41,6 @@ class NamlTask final : public Task {
         device_(c.device),
         rank_(c.rank),
         world_(c.world) {
-    RSDIST_CHECK(fs::exists(corpus_ / "manifest.json"),
-                 "--corpus {}: no manifest.json (not a complete corpus from 'rsdist preprocess "
-                 "mind')",
-                 corpus_.string());
     loader::NewsTableOptions table_options;
     table_options.max_title_length =
         static_cast<std::int32_t>(c.config.get_int("max_title_length"));
@@ -79,12 +67,11 @@ class NamlTask final : public Task {
   }
 
   torch::nn::Module& model() override { return *model_; }
-  std::string default_validation_metric() const override { return "auc"; }
   std::vector<std::int64_t> shard_sizes() const override { return shard_sizes_; }
 
-  void begin_epoch(std::int64_t epoch, std::vector<std::int64_t> samples, std::int64_t batch_size,
-                   std::int64_t skip_batches) override {
+  void begin_epoch(EpochPlan plan) override {
     batcher_.reset();
+    std::vector<std::int64_t>& samples = plan.samples;
     const bool loaded =
         samples_ && std::all_of(samples.begin(), samples.end(),
                                 [&](std::int64_t s) { return samples_->contains(s); });
@@ -94,15 +81,15 @@ class NamlTask final : public Task {
       samples_.reset();
       samples_.emplace(loader::TrainSamples::load_for_samples(corpus_, samples, options));
     }
-    const auto skip = std::min<std::int64_t>(skip_batches * batch_size,
+    const auto skip = std::min<std::int64_t>(plan.skip_batches * plan.batch_size,
                                              static_cast<std::int64_t>(samples.size()));
     samples.erase(samples.begin(), samples.begin() + skip);
     loader::NamlBatcherOptions options;
-    options.batch_size = batch_size;
+    options.batch_size = plan.batch_size;
     options.negative_sample_num = static_cast<std::int32_t>(config_.get_int("negative_sample_num"));
     options.dedup = config_.get_bool("dedup_news");
     options.seed = static_cast<std::uint64_t>(config_.get_int("seed"));
-    options.epoch = epoch;
+    options.epoch = plan.epoch;
     options.threads = static_cast<std::int32_t>(config_.get_int("loader_threads"));
     options.device = device_;
     batcher_ =
@@ -136,113 +123,26 @@ class NamlTask final : public Task {
   }
 
   Metrics evaluate(Split split, ddp::Communicator& comm, const EvaluateOptions& options) override {
-    const loader::EvalImpressions& e = impressions(split);
-    const loader::ImpressionRange range = e.range_for(options.rank, options.world);
-    const std::vector<float> scores = score_range(e, range);
-    Metrics metrics;
-    if (split_labeled(split)) {
-      const auto first =
-          static_cast<std::size_t>(e.candidate_offsets[static_cast<std::size_t>(range.begin)]);
-      std::vector<std::int64_t> offsets;
-      for (std::int64_t i = range.begin; i <= range.end; ++i) {
-        offsets.push_back(e.candidate_offsets[static_cast<std::size_t>(i)] -
-                          static_cast<std::int64_t>(first));
-      }
-      const eval::MindMetrics local = eval::score_impressions(
-          scores, std::span<const std::int32_t>(e.label).subspan(first, scores.size()), offsets);
-      const auto packed = local.pack();
-      const eval::MindResult r =
-          eval::MindMetrics::unpack(ddp::all_reduce_sum(comm, packed, device_)).result();
-      metrics = {{"auc", r.auc},
-                 {"mrr", r.mrr},
-                 {"ndcg5", r.ndcg5},
-                 {"ndcg10", r.ndcg10},
-                 {"impressions", static_cast<double>(r.impressions)},
-                 {"skipped_impressions", static_cast<double>(r.skipped)}};
-    }
-    if (options.prediction_file) {
-      at::Tensor local = at::from_blob(const_cast<float*>(scores.data()),
-                                       {static_cast<std::int64_t>(scores.size())}, at::kFloat)
-                             .clone()
-                             .to(device_);
-      const at::Tensor all = ddp::all_gather_concat(comm, local).cpu().contiguous();
-      if (options.rank == 0) {
-        RSDIST_CHECK(all.numel() == e.candidates(), "gathered {} scores for {} candidates",
-                     all.numel(), e.candidates());
-        eval::write_mind_prediction(
-            *options.prediction_file, e.candidate_offsets,
-            std::span<const float>(all.data_ptr<float>(), static_cast<std::size_t>(all.numel())));
-      }
-    }
-    return metrics;
+    return evaluate_impressions(
+        impressions(split),
+        [&](loader::ImpressionRange range) { return score_range(impressions(split), range); },
+        split_labeled(split), comm, options, device_);
   }
 
   std::vector<Recommendation> recommend(Split split, const std::vector<std::string>& users,
                                         std::int64_t k, std::int64_t max_users) override {
-    const loader::EvalImpressions& e = impressions(split);
-    const auto dictionaries = nlohmann::json::parse(std::ifstream(corpus_ / "dictionaries.json"));
-    const auto& user_names = dictionaries.at("users");
-    const auto& news_names = dictionaries.at("news");
-    // Each user's latest impression in the split carries the history to recommend from.
-    std::unordered_map<std::string, std::int64_t> latest;
-    std::vector<std::string> order;
-    for (std::int64_t i = 0; i < e.size(); ++i) {
-      const auto u = static_cast<std::size_t>(e.user[static_cast<std::size_t>(i)]);
-      if (u == 0) continue;  // users unseen in train have no name to ask for
-      const std::string name = user_names.at(u).get<std::string>();
-      if (latest.emplace(name, i).second) order.push_back(name);
-      latest[name] = i;
-    }
-    std::vector<std::string> wanted = users;
-    if (wanted.empty()) {
-      order.resize(std::min<std::size_t>(order.size(), static_cast<std::size_t>(max_users)));
-      wanted = order;
-    }
-    // The pool: every news shown as a candidate in the split.
-    std::vector<std::int64_t> pool;
-    {
-      std::unordered_set<std::int32_t> seen;
-      for (const std::int32_t n : e.candidate_news) {
-        if (seen.insert(n).second) pool.push_back(n);
-      }
-    }
     at::NoGradGuard no_grad;
     model_->eval();
+    const loader::EvalImpressions& e = impressions(split);
     const at::Tensor news = encode_all_news();
-    const at::Tensor pool_index = long_tensor(pool).to(device_);
-    const at::Tensor pool_vectors = news.index_select(0, pool_index);
-    std::vector<Recommendation> out;
-    for (const auto& name : wanted) {
-      const auto it = latest.find(name);
-      RSDIST_CHECK(it != latest.end(), "--users: '{}' has no impression in the {} split of {}",
-                   name, split_name(split), corpus_.string());
-      const loader::EvalHistoryBatch h =
-          loader::eval_history_batch(e, {it->second, it->second + 1});
-      const at::Tensor user = user_vectors(news, h);  // [1, D]
-      const std::int64_t n = pool_index.size(0);
-      at::Tensor scores =
-          model_->score(user.expand({n, user.size(1)}), pool_vectors.unsqueeze(1)).view({n});
-      // Already-read news are not recommended again.
-      for (const std::int32_t read : e.history_of(it->second)) {
-        if (read == 0) continue;
-        const auto p = std::find(pool.begin(), pool.end(), read);
-        if (p != pool.end()) scores[p - pool.begin()] = -std::numeric_limits<float>::infinity();
-      }
-      const auto [values, index] = at::topk(scores.to(at::kFloat), std::min(k, n));
-      const at::Tensor v = values.cpu().contiguous(), ix = index.cpu().contiguous();
-      Recommendation r;
-      r.user = name;
-      for (std::int64_t j = 0; j < v.numel(); ++j) {
-        if (!std::isfinite(v.data_ptr<float>()[j])) break;
-        r.items.push_back(news_names
-                              .at(static_cast<std::size_t>(
-                                  pool[static_cast<std::size_t>(ix.data_ptr<std::int64_t>()[j])]))
-                              .get<std::string>());
-        r.scores.push_back(v.data_ptr<float>()[j]);
-      }
-      out.push_back(std::move(r));
-    }
-    return out;
+    const auto score = [&](std::int64_t impression, const at::Tensor& pool) {
+      const at::Tensor user = user_vectors(
+          news, loader::eval_history_batch(e, {impression, impression + 1}));  // [1, D]
+      const std::int64_t n = pool.size(0);
+      return model_->score(user.expand({n, user.size(1)}), news.index_select(0, pool).unsqueeze(1))
+          .view({n});
+    };
+    return recommend_from_impressions(e, corpus_, split, users, k, max_users, score, device_);
   }
 
  private:
@@ -286,8 +186,10 @@ class NamlTask final : public Task {
     model_->eval();
     const at::Tensor news = encode_all_news();
     std::vector<float> scores;
-    for (std::int64_t begin = range.begin; begin < range.end; begin += kImpressionChunk) {
-      const std::int64_t end = std::min(range.end, begin + kImpressionChunk);
+    // Impressions per user-encoder forward.
+    const std::int64_t chunk = config_.get_int("eval_batch_size");
+    for (std::int64_t begin = range.begin; begin < range.end; begin += chunk) {
+      const std::int64_t end = std::min(range.end, begin + chunk);
       const at::Tensor users = user_vectors(news, loader::eval_history_batch(e, {begin, end}));
       std::vector<std::int64_t> owner, candidate;
       for (std::int64_t i = begin; i < end; ++i) {

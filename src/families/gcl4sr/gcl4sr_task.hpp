@@ -17,7 +17,7 @@
 
 #include <memory>
 
-#include "train/task_registry.hpp"
+#include "train/task.hpp"
 
 namespace rsdist::train {
 

@@ -10,7 +10,7 @@
 
 #include <memory>
 
-#include "train/task_registry.hpp"
+#include "train/task.hpp"
 
 namespace rsdist::train {
 

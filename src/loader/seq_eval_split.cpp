@@ -1,0 +1,52 @@
+#include "loader/seq_eval_split.hpp"
+
+#include <algorithm>
+
+#include "core/error.hpp"
+
+namespace rsdist::loader {
+
+SeqEvalSplit::SeqEvalSplit(const seq::SeqCorpus& corpus, const seq::PrefixExamples& examples)
+    : corpus_(corpus), examples_(examples) {
+  for (std::int64_t e = 0; e < size(); ++e) example_of_.emplace(user_name(e), e);
+}
+
+seq::SequenceCorpus SeqEvalSplit::known_items(std::span<const std::int64_t> examples) const {
+  seq::SequenceCorpus prefixes;
+  for (const std::int64_t e : examples) {
+    prefixes.append(e,
+                    seq::example_prefix(corpus_.sequences, examples_, static_cast<std::size_t>(e)));
+  }
+  return seq::training_rating_matrix(prefixes);
+}
+
+seq::SequenceCorpus SeqEvalSplit::heldout_items(std::span<const std::int64_t> examples) const {
+  seq::SequenceCorpus heldout;
+  for (const std::int64_t e : examples) {
+    const std::int32_t target = examples_.targets[static_cast<std::size_t>(e)];
+    heldout.append(e, std::span<const std::int32_t>(&target, 1));
+  }
+  return heldout;
+}
+
+std::string SeqEvalSplit::user_name(std::int64_t example) const {
+  const auto row = static_cast<std::size_t>(examples_.rows[static_cast<std::size_t>(example)]);
+  return std::to_string(corpus_.sequences.users[row]);
+}
+
+std::int64_t SeqEvalSplit::example_of(const std::string& user, const std::string& source) const {
+  const auto it = example_of_.find(user);
+  RSDIST_CHECK(it != example_of_.end(), "--users: '{}' is no user of {}", user, source);
+  return it->second;
+}
+
+std::vector<std::int64_t> SeqEvalSplit::select(const std::vector<std::string>& users,
+                                               std::int64_t max_users,
+                                               const std::string& source) const {
+  std::vector<std::int64_t> ids;
+  for (std::int64_t e = 0; users.empty() && e < std::min(max_users, size()); ++e) ids.push_back(e);
+  for (const std::string& name : users) ids.push_back(example_of(name, source));
+  return ids;
+}
+
+}  // namespace rsdist::loader

@@ -1,0 +1,43 @@
+// A split of the sequence corpus as ranking evaluation sees it, for every family that ranks the
+// next item (GCL4SR, the most-popular baseline, S3-Rec next): example e is one user whose held-out
+// item is the example's target and whose known items, masked from the ranking, are the distinct
+// items of its prefix (valid: items[:-2], test: items[:-1], as the GCL4SR reference).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "data/seq/seq_corpus.hpp"
+
+namespace rsdist::loader {
+
+class SeqEvalSplit {
+ public:
+  // `examples` is one of corpus.splits' valid/test; both must outlive this.
+  SeqEvalSplit(const seq::SeqCorpus& corpus, const seq::PrefixExamples& examples);
+
+  std::int64_t size() const { return static_cast<std::int64_t>(examples_.size()); }
+  const seq::PrefixExamples& examples() const { return examples_; }
+
+  // CSR of each example's known items (distinct, ascending) and of its one held-out item.
+  seq::SequenceCorpus known_items(std::span<const std::int64_t> examples) const;
+  seq::SequenceCorpus heldout_items(std::span<const std::int64_t> examples) const;
+
+  // The user id of example e as the corpus names it, and the example of a named user (throws
+  // naming `source` when the split has no such user).
+  std::string user_name(std::int64_t example) const;
+  std::int64_t example_of(const std::string& user, const std::string& source) const;
+  // The examples of the named `users`, or of the split's first `max_users` when none is named.
+  std::vector<std::int64_t> select(const std::vector<std::string>& users, std::int64_t max_users,
+                                   const std::string& source) const;
+
+ private:
+  const seq::SeqCorpus& corpus_;
+  const seq::PrefixExamples& examples_;
+  std::unordered_map<std::string, std::int64_t> example_of_;
+};
+
+}  // namespace rsdist::loader

@@ -1,0 +1,105 @@
+#include "train/ranking_evaluation.hpp"
+
+#include <ATen/core/grad_mode.h>
+
+#include <algorithm>
+
+#include "core/error.hpp"
+#include "ddp/collectives.hpp"
+#include "eval/ranking.hpp"
+#include "eval/ranking_metrics.hpp"
+
+namespace rsdist::train {
+
+RankingSettings ranking_settings(const Config& config) {
+  RankingSettings s;
+  s.cutoffs = eval::parse_cutoffs(config.get_string("metrics_k"), "--metrics_k");
+  s.chunk_users = config.get_int("eval_batch_size");
+  return s;
+}
+
+RankingSource sequence_ranking_source(const loader::SeqEvalSplit& split) {
+  const auto user_items = [](seq::SequenceCorpus lists) {
+    return UserItems{std::move(lists.offsets), std::move(lists.items)};
+  };
+  RankingSource source;
+  source.users = split.size();
+  source.known_items = [&split, user_items](const RankingChunk& c) {
+    return user_items(split.known_items(c.users));
+  };
+  source.heldout_items = [&split, user_items](const RankingChunk& c) {
+    return user_items(split.heldout_items(c.users));
+  };
+  return source;
+}
+
+Metrics evaluate_ranking(const RankingSource& source, const RankingSettings& settings,
+                         ddp::Communicator& comm, const EvaluateOptions& options,
+                         at::Device device) {
+  const at::NoGradGuard no_grad;
+  eval::RankingMetrics full(settings.cutoffs), sampled(settings.cutoffs);
+  std::int64_t unmaskable = 0;
+  const std::int64_t chunk_users = settings.chunk_users;
+  for (std::int64_t c = options.rank; c * chunk_users < source.users; c += options.world) {
+    RankingChunk chunk{c, {}};
+    for (std::int64_t u = c * chunk_users; u < std::min(source.users, (c + 1) * chunk_users); ++u) {
+      chunk.users.push_back(u);
+    }
+    if (source.full_scores) {
+      const UserItems known = source.known_items(chunk);
+      const UserItems heldout = source.heldout_items(chunk);
+      unmaskable +=
+          eval::rank_full(source.full_scores(chunk), {known.offsets, known.items},
+                          {heldout.offsets, heldout.items}, full, {settings.item0_is_padding});
+    }
+    if (source.sampled_scores) eval::rank_sampled(source.sampled_scores(chunk), sampled);
+  }
+  // One all-reduce for both protocols and the count.
+  std::vector<double> sums = full.pack();
+  const std::vector<double> sampled_sums = sampled.pack();
+  sums.insert(sums.end(), sampled_sums.begin(), sampled_sums.end());
+  sums.push_back(static_cast<double>(unmaskable));
+  const std::vector<double> all = ddp::all_reduce_sum(comm, sums, device);
+  const std::span<const double> packed(all);
+  Metrics metrics;
+  if (source.full_scores) {
+    metrics =
+        eval::RankingMetrics::unpack(settings.cutoffs, packed.first(full.packed_size())).result("");
+    metrics["unmaskable_targets"] = all.back();
+  }
+  if (source.sampled_scores) {
+    const auto s = eval::RankingMetrics::unpack(
+                       settings.cutoffs, packed.subspan(full.packed_size(), sampled.packed_size()))
+                       .result("sampled_");
+    metrics.insert(s.begin(), s.end());
+  }
+  return metrics;
+}
+
+std::vector<Recommendation> recommend_ranking(
+    const RankingSource& source, std::vector<std::int64_t> users, std::int64_t k,
+    const RankingSettings& settings, const std::function<std::string(std::int64_t)>& user_name,
+    const std::function<std::string(std::int64_t)>& item_name) {
+  if (users.empty()) return {};
+  const at::NoGradGuard no_grad;
+  const RankingChunk chunk{-1, std::move(users)};
+  const at::Tensor scores = source.full_scores(chunk).to(at::kFloat);
+  const UserItems known = source.known_items(chunk);
+  const eval::TopKLists lists =
+      eval::top_items(scores, {known.offsets, known.items}, k, {settings.item0_is_padding});
+  const at::Tensor host = scores.cpu().contiguous();
+  std::vector<Recommendation> out;
+  for (std::int64_t u = 0; u < lists.num_users; ++u) {
+    Recommendation r;
+    r.user = user_name(chunk.users[static_cast<std::size_t>(u)]);
+    for (const std::int64_t item : lists.row(u)) {
+      if (item < 0) break;
+      r.items.push_back(item_name(item));
+      r.scores.push_back(host.data_ptr<float>()[u * host.size(1) + item]);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace rsdist::train

@@ -1,0 +1,76 @@
+// The one rank-sharded ranking evaluation of every family that ranks items for users (GCL4SR and
+// the most-popular baseline now; NCF, Mult-VAE, EASE, S3-Rec next). A family says how to score a
+// chunk of users; this file cuts the split into chunks, gives chunk c to rank c % world, masks,
+// ranks on the device (eval/ranking.hpp) and combines the sums with one all-reduce, so the
+// metrics do not depend on the number of ranks.
+//
+// Metric names: the full-ranking protocol (every item, each user's known items masked) gives
+// hr<k>, recall<k>, ndcg<k> for every --metrics_k cut-off, mrr, users and unmaskable_targets; the
+// sampled protocol (the held-out positive against fixed negatives) gives the same with the prefix
+// "sampled_" (sampled_hr10, sampled_ndcg10, sampled_mrr, sampled_users).
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "ddp/communicator.hpp"
+#include "loader/seq_eval_split.hpp"
+#include "train/task.hpp"
+
+namespace rsdist::train {
+
+// Users' item lists, CSR: user u of a chunk has items[offsets[u], offsets[u + 1]).
+struct UserItems {
+  std::vector<std::int64_t> offsets{0};
+  std::vector<std::int32_t> items;
+};
+
+struct RankingSettings {
+  std::vector<std::int64_t> cutoffs{10, 20};  // --metrics_k
+  std::int64_t chunk_users = 1024;            // --eval_batch_size
+  bool item0_is_padding = true;               // item 0 is never ranked (sequence corpora)
+};
+
+// --metrics_k and --eval_batch_size of a run's configuration.
+RankingSettings ranking_settings(const Config& config);
+
+// Chunk `index` of a split: its users, ascending.
+struct RankingChunk {
+  std::int64_t index = 0;
+  std::vector<std::int64_t> users;
+};
+
+struct RankingSource {
+  std::int64_t users = 0;  // users of the split
+  // Full ranking (null: not evaluated): scores [B, N] of the chunk's users against every item, on
+  // the device, with the users' known items (masked) and held-out items.
+  std::function<at::Tensor(const RankingChunk&)> full_scores;
+  std::function<UserItems(const RankingChunk&)> known_items;
+  std::function<UserItems(const RankingChunk&)> heldout_items;
+  // Sampled protocol (null: not evaluated): scores [B, 1 + M], column 0 the held-out positive.
+  std::function<at::Tensor(const RankingChunk&)> sampled_scores;
+};
+
+// A sequence corpus split's users, known items (each prefix) and held-out items (each target);
+// the family adds full_scores. `split` must outlive the source.
+RankingSource sequence_ranking_source(const loader::SeqEvalSplit& split);
+
+// Every rank must call it; every rank gets the same metrics.
+Metrics evaluate_ranking(const RankingSource& source, const RankingSettings& settings,
+                         ddp::Communicator& comm, const EvaluateOptions& options,
+                         at::Device device);
+
+// Top-k recommendations for `users` of the split (indices, as in a chunk) from the source's full
+// scores (one chunk with index -1) with their known items never listed; `user_name` and
+// `item_name` give the names the corpus uses. Single process.
+std::vector<Recommendation> recommend_ranking(
+    const RankingSource& source, std::vector<std::int64_t> users, std::int64_t k,
+    const RankingSettings& settings, const std::function<std::string(std::int64_t)>& user_name,
+    const std::function<std::string(std::int64_t)>& item_name);
+
+}  // namespace rsdist::train

@@ -1,0 +1,133 @@
+// `--model pop`, the most-popular baseline as a closed-form family: the trainer fits it (no
+// optimizer, no epochs), evaluates it like every other family and it recommends; its figures equal
+// the independent computation of tests/support/popularity_baselines.hpp on sequences and MIND,
+// and under mpirun -np 2 the counts equal one process exactly (and the metrics to rounding).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "app/cli_runner.hpp"
+#include "support/mpi_job.hpp"
+#include "support/popularity_baselines.hpp"
+#include "support/run_records.hpp"
+#include "support/temp_dir.hpp"
+#include "train/checkpoint.hpp"
+#include "train/gcl4sr_fixture.hpp"
+#include "train/naml_fixture.hpp"
+
+namespace rsdist::train {
+namespace {
+namespace fs = std::filesystem;
+using rsdist::testing::read_file;
+using rsdist::testing::read_jsonl;
+using rsdist::testing::run_rsdist;
+using rsdist::testing::TempDir;
+
+std::vector<std::string> pop_args(const fs::path& corpus, const fs::path& out) {
+  return {"train", "--model", "pop", "--corpus", corpus.string(), "--out", out.string()};
+}
+
+TEST(Pop, OnSequencesIsTheMostPopularBaselineFittedInClosedForm) {
+  TempDir tmp;
+  const auto corpus = rsdist::testing::make_gcl4sr_corpus(tmp.path());
+  const auto run = tmp / "run";
+  const auto r = run_rsdist(rsdist::testing::with(pop_args(corpus, run), {"--backend", "local"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto records = read_jsonl(run / "metrics.jsonl");
+  ASSERT_EQ(records.size(), 2u);  // the fit and the test evaluation
+  EXPECT_EQ(records[0]["kind"], "fit");
+  EXPECT_EQ(records[0]["best_epoch"], 1);
+  EXPECT_FALSE(records[0].contains("train_loss"));
+  const auto [hr20, ndcg20] = rsdist::testing::popularity_baseline(corpus);
+  EXPECT_DOUBLE_EQ(records[0]["dev"]["hr20"].get<double>(), hr20);
+  EXPECT_NEAR(records[0]["dev"]["ndcg20"].get<double>(), ndcg20, 1e-12);
+  EXPECT_EQ(records[1]["kind"], "test");
+  // A closed-form checkpoint has the model (the counts) and no optimizer state.
+  const CheckpointState state = read_checkpoint(run / "checkpoints" / checkpoint_name(1));
+  EXPECT_TRUE(state.optimizer.empty());
+  EXPECT_EQ(state.global_step, 0);
+  ASSERT_TRUE(state.model.count("item_counts"));
+  const auto counts = state.model.at("item_counts");
+  EXPECT_EQ(
+      counts.sum().item<double>(),
+      static_cast<double>(seq::read_seq_corpus(corpus).splits.all_train_sequences.items.size()));
+
+  // evaluate gives the same; recommend lists the most counted items the user has not seen.
+  const auto ev = run_rsdist({"evaluate", "--run", run.string(), "--split", "dev"});
+  ASSERT_EQ(ev.code, 0) << ev.err;
+  EXPECT_EQ(nlohmann::json::parse(ev.out)["ndcg20"], records[0]["dev"]["ndcg20"]);
+  const auto rec = run_rsdist({"recommend", "--run", run.string(), "--k", "3", "--max_users", "1"});
+  ASSERT_EQ(rec.code, 0) << rec.err;
+  std::istringstream line(rec.out);
+  std::string user, field;
+  line >> user;
+  double previous = 1e300;
+  int n = 0;
+  while (line >> field) {
+    const auto colon = field.find(':');
+    const int item = std::stoi(field.substr(0, colon));
+    const double score = std::stod(field.substr(colon + 1));
+    EXPECT_DOUBLE_EQ(score, counts[item].item<double>());
+    EXPECT_LE(score, previous);
+    previous = score;
+    ++n;
+  }
+  EXPECT_EQ(n, 3);
+  // A resume finds the fit done: it only evaluates test again.
+  const auto resumed =
+      run_rsdist(rsdist::testing::with(pop_args(corpus, run), {"--backend", "local", "--resume"}));
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_EQ(read_jsonl(run / "metrics.jsonl").size(), 2u);
+}
+
+TEST(Pop, OnMindScoresCandidatesByTheirTrainingClicks) {
+  TempDir tmp;
+  const auto corpus = rsdist::testing::make_naml_corpus(tmp.path());
+  const auto run = tmp / "run";
+  const auto r = run_rsdist(rsdist::testing::with(pop_args(corpus, run), {"--backend", "local"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto records = read_jsonl(run / "metrics.jsonl");
+  // auto means AUC on MIND.
+  EXPECT_EQ(nlohmann::json::parse(read_file(run / "results.json"))["criterion"]["metric"], "auc");
+  EXPECT_NEAR(records[0]["dev"]["auc"].get<double>(), rsdist::testing::popularity_auc(corpus),
+              1e-12);
+  const auto prediction = tmp / "prediction.txt";
+  const auto ev = run_rsdist(
+      {"evaluate", "--run", run.string(), "--split", "dev", "--prediction", prediction.string()});
+  ASSERT_EQ(ev.code, 0) << ev.err;
+  EXPECT_TRUE(fs::exists(prediction));
+  const auto rec = run_rsdist({"recommend", "--run", run.string(), "--k", "4", "--max_users", "2"});
+  ASSERT_EQ(rec.code, 0) << rec.err;
+  EXPECT_EQ(std::count(rec.out.begin(), rec.out.end(), '\n'), 2);
+}
+
+#ifdef RSDIST_MPIEXEC
+TEST(Pop, TwoRanksGiveOneProcesssFigures) {
+  TempDir tmp;
+  const auto seq_corpus = rsdist::testing::make_gcl4sr_corpus(tmp / "seq");
+  const auto mind_corpus = rsdist::testing::make_naml_corpus(tmp / "mind");
+  for (const auto& corpus : {seq_corpus, mind_corpus}) {
+    const auto one = tmp / (corpus.parent_path().filename().string() + "-one");
+    const auto two = tmp / (corpus.parent_path().filename().string() + "-two");
+    ASSERT_EQ(run_rsdist(rsdist::testing::with(pop_args(corpus, one), {"--backend", "local"})).code,
+              0);
+    ASSERT_EQ(rsdist::testing::run_mpi_job(RSDIST_MPIEXEC, 2, RSDIST_BINARY_PATH,
+                                           pop_args(corpus, two), tmp / "two.log"),
+              0)
+        << read_file(tmp / "two.log");
+    const auto a = read_jsonl(one / "metrics.jsonl"), b = read_jsonl(two / "metrics.jsonl");
+    ASSERT_EQ(a.size(), b.size());
+    // Counts are exact; averages of sums that ranks add in another order agree to rounding.
+    for (const auto& [name, value] : a[0]["dev"].items()) {
+      EXPECT_NEAR(value.get<double>(), b[0]["dev"][name].get<double>(), 1e-12) << name << corpus;
+    }
+    const auto ma = read_checkpoint_model(one / "checkpoints" / "best").model;
+    const auto mb = read_checkpoint_model(two / "checkpoints" / "best").model;
+    EXPECT_TRUE(ma.at("item_counts").equal(mb.at("item_counts")));
+  }
+}
+#endif
+
+}  // namespace
+}  // namespace rsdist::train
