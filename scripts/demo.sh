@@ -10,7 +10,7 @@ out=$repo/demo-out
 cd "$repo"
 
 "$rsdist" version
-rm -rf "$out/naml-run" "$out/gcl4sr-run"
+rm -rf "$out/naml-run" "$out/gcl4sr-run" "$out/pop-run"
 "$rsdist" synth mind --out "$out/mind" --preset small --seed 1 --force
 "$rsdist" synth seq --out "$out/seq" --seed 1 --force
 "$rsdist" synth ratings --out "$out/ratings" --seed 1 --force
@@ -31,5 +31,8 @@ RSDIST_BIN="$rsdist" "$repo/launch/rsdist-mpirun" -np 2 rsdist train \
   --config configs/gcl4sr_synthetic.ini --corpus "$out/seq-corpus" --out "$out/gcl4sr-run"
 "$rsdist" evaluate --run "$out/gcl4sr-run" --split test
 "$rsdist" recommend --run "$out/gcl4sr-run" --split test --k 5 --max_users 3
-echo "[demo] corpora in $out; runs (metrics.jsonl, checkpoints/best) in $out/naml-run and" \
-  "$out/gcl4sr-run"
+# The most-popular baseline on the same sequences, to compare GCL4SR's test metrics against.
+RSDIST_BIN="$rsdist" "$repo/launch/rsdist-mpirun" -np 2 rsdist train --model pop \
+  --corpus "$out/seq-corpus" --out "$out/pop-run"
+echo "[demo] corpora in $out; runs (metrics.jsonl, checkpoints/best) in $out/naml-run," \
+  "$out/gcl4sr-run and $out/pop-run (the most-popular baseline)"

@@ -6,7 +6,7 @@
 //    masked, and its held-out items are ranked against everything else. The caller scores users
 //    chunk by chunk, so the users x items matrix exists for one chunk only, never on the host.
 //    Top-k order is deterministic: score descending, then item id ascending (Note [Deterministic
-//    ties] in full_ranking.cpp), and the exact rank for MRR follows the same order.
+//    ties] in topk_selection.cpp), and the exact rank for MRR follows the same order.
 //  * sampled (rank_sampled): the held-out positive against fixed negatives (NCF's
 //    test.negative, S3-Rec's _sample.txt).
 // Sums land in a RankingMetrics, so chunks and ranks merge (pack / all-reduce / unpack) into what
@@ -17,8 +17,8 @@
 
 #include <cstdint>
 
-#include "eval/full_ranking.hpp"
 #include "eval/ranking_metrics.hpp"
+#include "eval/topk_selection.hpp"
 
 namespace rsdist::eval {
 
@@ -31,12 +31,16 @@ struct FullRankingOptions {
 // Full ranking of B users. `scores` [B, N]: floating point, column i is item i, any device (left
 // unchanged; the masked copy is made on the same device). `known` [B users]: items masked to -inf,
 // except a user's held-out items, which stay ranked even when `known` lists them (Note
-// [Unmaskable target] in full_ranking.hpp). `heldout` [B users]: the items to find, distinct per
+// [Unmaskable target] below). `heldout` [B users]: the items to find, distinct per
 // user, in [1, N) with padding, else [0, N); users with none are skipped (not counted). A model
 // score of -inf counts as masked (such a held-out item is never a hit and adds 0 to MRR); NaN
 // throws. Top-max_cutoff lists and each user's exact first-hit rank (the unmasked items ordered
 // before its best held-out item) are added to `metrics`. Returns how many (user, held-out item)
 // pairs `known` also listed, which stayed unmasked.
+// Note [Unmaskable target]: a held-out item is never masked, even when the user's known items
+// list it (a sequence that repeats its last item has it among its training items); the GCL4SR
+// reference masks it and so scores that user 0 whatever the model does. Such pairs are counted
+// (metrics "unmaskable_targets").
 std::int64_t rank_full(const at::Tensor& scores, const UserItemMask& known,
                        const UserItemMask& heldout, RankingMetrics& metrics,
                        const FullRankingOptions& options = {});

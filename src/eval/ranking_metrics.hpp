@@ -12,7 +12,7 @@
 //  * MRR      = 1 / (r + 1) for the exact rank r of the best-ranked held-out item among all
 //               candidates, not cut at any k (RecBole's MRR@k would be cut at k).
 // Each is averaged over users. With one held-out item Recall@k == HR@k and NDCG@k equals
-// TopKMetrics' (eval/topk_metrics.hpp) bit for bit.
+// the single-target accumulator GCL4SR used before it, bit for bit.
 #pragma once
 
 #include <cstddef>

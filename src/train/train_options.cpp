@@ -81,9 +81,9 @@ OptionSchema train_option_schema() {
                   "mpi, local (single process)")
       .choices({"auto", "nccl", "mpi", "local"})
       .add_float("bucket_cap_mb", 25.0, "gradient bucket size cap in MB")
-      .at_least(0.001)
+      .at_least(1e-6)
       .add_float("first_bucket_mb", 1.0, "size cap of the first (earliest reduced) bucket")
-      .at_least(0.001)
+      .at_least(1e-6)
       .add_int("collective_timeout_s", 600, "a collective taking longer ends the job")
       .at_least(1);
 

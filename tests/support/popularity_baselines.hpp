@@ -20,7 +20,7 @@ namespace rsdist::testing {
 namespace fs = std::filesystem;
 
 // HR@20 and NDCG@20 on valid of ranking items by their count in the training sequences, each
-// user's prefix items masked, ties by lower id (as full_ranking).
+// user's prefix items masked, ties by lower id (as eval/topk_selection.hpp).
 inline std::pair<double, double> popularity_baseline(const fs::path& corpus_dir) {
   const rsdist::seq::SeqCorpus corpus = rsdist::seq::read_seq_corpus(corpus_dir);
   std::vector<double> count(static_cast<std::size_t>(corpus.graph.num_nodes), 0.0);

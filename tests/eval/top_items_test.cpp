@@ -1,6 +1,8 @@
-#include "eval/full_ranking.hpp"
-
+// top_items (eval/ranking.hpp) on the selection of eval/topk_selection.hpp: masking, the padding
+// item, -inf instead of GCL4SR's 0, deterministic ties at the cut, agreement with a host sort;
+// and rank_full's treatment of a target that the mask lists.
 #include <ATen/ops/from_blob.h>
+#include <ATen/ops/matmul.h>
 #include <ATen/ops/zeros.h>
 #include <gtest/gtest.h>
 
@@ -12,6 +14,7 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "eval/ranking.hpp"
 
 namespace rsdist::eval {
 namespace {
@@ -30,6 +33,13 @@ at::Tensor unit_users(std::int64_t users) {
   at::Tensor u = at::zeros({users, 2});
   u.select(1, 0).fill_(1.0);
   return u;
+}
+
+// The k best items of users [B, D] against items [N, D], as every family asks for them: dot
+// products scored on the device, then top_items.
+TopKLists full_ranking_topk(const at::Tensor& users, const at::Tensor& items,
+                            const UserItemMask& mask, std::int64_t k) {
+  return top_items(at::matmul(users, items.t()), mask, k);
 }
 
 Items row_of(const TopKLists& lists, std::int64_t user) {
@@ -127,40 +137,39 @@ TEST(FullRanking, EvaluateNeverMasksTheUsersOwnTarget) {
   // with the better item 24 masked; user 2: target 1, the worst of 23 items left.
   const std::vector<std::int64_t> offsets{0, 2, 3, 4};
   const Mask masked{5, 24, 24, 2};
-  TopKMetrics metrics;
-  const std::int64_t in_mask = evaluate_full_ranking(unit_users(3), items, {offsets, masked},
-                                                     std::vector<std::int32_t>{24, 23, 1}, metrics);
+  const std::vector<std::int64_t> one_each{0, 1, 2, 3};
+  const Mask targets{24, 23, 1};
+  RankingMetrics metrics(std::vector<std::int64_t>{10, 20});
+  const std::int64_t in_mask = rank_full(at::matmul(unit_users(3), items.t()), {offsets, masked},
+                                         {one_each, targets}, metrics);
   EXPECT_EQ(in_mask, 1);
-  const TopKResult r = metrics.result();
-  EXPECT_EQ(r.users, 3);
-  EXPECT_DOUBLE_EQ(r.recall10, 2.0 / 3.0);  // users 0 and 1 at position 0; user 2 misses
-  EXPECT_DOUBLE_EQ(r.recall20, 2.0 / 3.0);
-  EXPECT_DOUBLE_EQ(r.ndcg10, 2.0 / 3.0);
+  const auto r = metrics.result("");
+  EXPECT_EQ(r.at("users"), 3);
+  EXPECT_DOUBLE_EQ(r.at("recall10"), 2.0 / 3.0);  // users 0 and 1 at position 0; user 2 misses
+  EXPECT_DOUBLE_EQ(r.at("recall20"), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(r.at("ndcg10"), 2.0 / 3.0);
 }
 
 TEST(FullRanking, RejectsBadShapesMasksTargetsAndNaN) {
   const auto items = items_scoring({0.0f, 0.2f, 0.9f});
   const std::vector<std::int64_t> one_user{0, 0};
-  TopKMetrics metrics;
-  EXPECT_THROW(full_ranking_topk(at::zeros({1, 3}), items, {one_user, Mask{}}, 2), Error);
-  EXPECT_THROW(full_ranking_topk(unit_users(1).to(at::kDouble), items, {one_user, Mask{}}, 2),
-               Error);
+  const auto scores = at::matmul(unit_users(1), items.t());
+  EXPECT_THROW(top_items(scores.view({-1}), {one_user, Mask{}}, 2), Error);
+  EXPECT_THROW(top_items(scores.to(at::kLong), {one_user, Mask{}}, 2), Error);
   EXPECT_THROW(full_ranking_topk(unit_users(2), items, {one_user, Mask{}}, 2), Error);
   EXPECT_THROW(
       full_ranking_topk(unit_users(1), items, {std::vector<std::int64_t>{0, 1}, Mask{3}}, 2),
       Error);
   EXPECT_THROW(full_ranking_topk(unit_users(1), items, {one_user, Mask{}}, 0), Error);
-  EXPECT_THROW(evaluate_full_ranking(unit_users(1), items, {one_user, Mask{}},
-                                     std::vector<std::int32_t>{0}, metrics),
-               Error);
-  EXPECT_THROW(evaluate_full_ranking(unit_users(1), items, {one_user, Mask{}},
-                                     std::vector<std::int32_t>{3}, metrics),
-               Error);
+  RankingMetrics metrics(std::vector<std::int64_t>{20});
+  const std::vector<std::int64_t> one_target{0, 1};
+  EXPECT_THROW(rank_full(scores, {one_user, Mask{}}, {one_target, Mask{0}}, metrics), Error);
+  EXPECT_THROW(rank_full(scores, {one_user, Mask{}}, {one_target, Mask{3}}, metrics), Error);
   // One item's score is NaN: it reaches the top of the list (topk orders NaN first) and throws.
   const auto nan_items =
       items_scoring({0.0f, 0.2f, 0.9f, std::numeric_limits<float>::quiet_NaN(), 0.4f});
   EXPECT_THROW(full_ranking_topk(unit_users(1), nan_items, {one_user, Mask{}}, 2), Error);
-  EXPECT_EQ(metrics.result().users, 0);
+  EXPECT_EQ(metrics.users(), 0);
 }
 
 TEST(FullRanking, EmptyBatchGivesNoLists) {
