@@ -8,8 +8,8 @@
 // In training the batches are built on loader threads while the model computes, so a step costs
 // max(compute, build / threads) there; "sampling share" is sampling / (sampling + compute): the
 // fraction of a step the sampler would take if it ran inline.
-#include <ATen/ops/zeros.h>
 #include <ATen/core/grad_mode.h>
+#include <ATen/ops/zeros.h>
 #include <torch/optim/adam.h>
 
 #include <algorithm>
@@ -22,7 +22,7 @@
 #include "core/rng.hpp"
 #include "core/stopwatch.hpp"
 #include "data/seq/seq_corpus.hpp"
-#include "loader/seq_batch_builder.hpp"
+#include "loader/seq/seq_batch_builder.hpp"
 #include "models/gcl4sr_model.hpp"
 
 namespace {
@@ -72,8 +72,7 @@ int run(const Config& c) {
   models::Gcl4srModel model(o);
   model->to(device);
   model->train();
-  torch::optim::Adam adam(model->parameters(),
-                          torch::optim::AdamOptions(1e-3).weight_decay(5e-5));
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-3).weight_decay(5e-5));
   loader::SeqBatchOptions bo;
   bo.max_seq_length = o.max_seq_length;
   bo.sample_size = static_cast<int>(c.get_int("sample_size"));
@@ -92,8 +91,8 @@ int run(const Config& c) {
     Rng rng = Rng::stream(2, {static_cast<std::uint64_t>(step)});
     double sample = 0;
     auto start = SteadyClock::now();
-    const models::SeqBatch host = loader::build_seq_batch(corpus, corpus.splits.train, ids, bo, rng,
-                                                          &sample);
+    const models::SeqBatch host =
+        loader::build_seq_batch(corpus, corpus.splits.train, ids, bo, rng, &sample);
     const double build = seconds_since(start);
     start = SteadyClock::now();
     const models::SeqBatch b = host.to(device);
@@ -121,8 +120,9 @@ int run(const Config& c) {
   const double compute = median(t["compute"]);
   const double sampling = median(t["sampling"]);
   const double build = sampling + median(t["assembly"]);
-  std::cout << "GCL4SR step, batch " << batch << ", " << edges << " sampled edges (2 views), device "
-            << device.str() << ", median of " << steps << " steps\n";
+  std::cout << "GCL4SR step, batch " << batch << ", " << edges
+            << " sampled edges (2 views), device " << device.str() << ", median of " << steps
+            << " steps\n";
   nlohmann::ordered_json json;
   for (const char* phase : {"sampling", "assembly", "forward+losses", "backward", "adam"}) {
     const double m = median(t[phase]);

@@ -1,6 +1,6 @@
 // Items 0..count-1 produced by background threads and handed to one consumer in index order.
 //
-// The loader's engine (NamlBatcher): `threads` workers claim the next index, produce it outside the
+// The batchers' engine: `threads` workers claim the next index, produce it outside the
 // lock and park it in a ring of `depth` slots; next() waits for the slot of the next index, so the
 // consumer sees index order whichever worker finished first. At most `depth` items are claimed
 // ahead of the consumer (claimed index < delivered + depth), which bounds memory and lets the ring

@@ -23,7 +23,7 @@ namespace rsdist::models {
 
 class AdditiveAttentionImpl : public torch::nn::Module {
  public:
-  // Parameters drawn from `generator` (naml_init.hpp: Xavier, tanh gain for affine1, zero bias).
+  // Parameters drawn from `generator` (seeded_init.hpp: Xavier, tanh gain for affine1, zero bias).
   AdditiveAttentionImpl(std::int64_t feature_dim, std::int64_t attention_dim,
                         at::Generator& generator);
 

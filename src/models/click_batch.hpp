@@ -2,7 +2,7 @@
 // from the corpus's news table and a batch in index form. The loader (src/loader/) builds it; the
 // model (src/models/) consumes it. Every tensor is on the model's device.
 //
-// De-duplication (Note [One encoding per distinct news] in src/loader/naml_batcher.hpp): the
+// De-duplication (Note [One encoding per distinct news] in src/loader/mind/click_batcher.hpp): the
 // histories and candidates of a batch point into one list of news, `news_ids`. When the loader
 // de-duplicates, `news_ids` holds each distinct article once; when it does not, it holds every
 // slot's article (and `history_index`/`candidate_index` are then just an arange). The model is the

@@ -4,7 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "core/error.hpp"
-#include "models/naml_init.hpp"
+#include "models/seeded_init.hpp"
 
 namespace rsdist::models {
 

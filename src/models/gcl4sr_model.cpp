@@ -6,7 +6,7 @@
 
 #include "core/error.hpp"
 #include "models/gcl4sr_losses.hpp"
-#include "models/naml_init.hpp"
+#include "models/seeded_init.hpp"
 
 namespace rsdist::models {
 namespace {

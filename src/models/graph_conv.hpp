@@ -8,7 +8,7 @@
 // Propagation is index_select/index_add_ on the tensors' device: no host loop over edges, so the
 // layers run as they are on CPU and CUDA. Parameter names match PyG's state_dict (`lin.weight`,
 // `bias`; `lin_l.weight`, `lin_l.bias`, `lin_r.weight`) so that weights can be compared with it.
-// Both constructors draw their initial weights from `generator` (see naml_init.hpp for why).
+// Both constructors draw their initial weights from `generator` (see seeded_init.hpp for why).
 #pragma once
 
 #include <ATen/core/Generator.h>

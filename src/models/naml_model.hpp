@@ -31,7 +31,7 @@ namespace rsdist::models {
 class NamlModelImpl : public torch::nn::Module {
  public:
   // Validates `options` (throws rsdist::Error naming the option) and initialises every parameter
-  // from options.init_seed (naml_init.hpp). The model is built on the CPU; move it with .to().
+  // from options.init_seed (seeded_init.hpp). The model is built on the CPU; move it with .to().
   explicit NamlModelImpl(const NamlOptions& options);
 
   // batch -> logits [B, C]; in training column 0 is the clicked candidate.

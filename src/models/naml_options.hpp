@@ -43,8 +43,8 @@ struct NamlOptions {
   // unmasked (they then carry the <PAD> news's encoding into every short history); false
   // reproduces that.
   bool mask_history = true;
-  // Parameters are drawn from a CPU generator seeded with this (see naml_init.hpp), so the initial
-  // weights depend on this seed alone.
+  // Parameters are drawn from a CPU generator seeded with this (see seeded_init.hpp), so the
+  // initial weights depend on this seed alone.
   std::uint64_t init_seed = 0;
 };
 

@@ -1,6 +1,6 @@
 // What GCL4SR reads: a batch of sequence-prefix examples and, for each of its two graph views, one
 // sampled neighbourhood of every item position of the batch. The loader
-// (src/loader/seq_batcher.hpp) builds it on the host from the sequence corpus and the neighbour
+// (src/loader/seq/seq_batcher.hpp) builds it on the host from the sequence corpus and the neighbour
 // sampler; the model (src/models/gcl4sr_model.hpp) consumes it.
 //
 // Note [The one block GCL4SR uses]: the reference samples two hops ([20, 20]) per view, but its

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "loader/eval_impressions.hpp"
+#include "loader/mind/eval_impressions.hpp"
 #include "train/task.hpp"
 
 namespace rsdist::train {

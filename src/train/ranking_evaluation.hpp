@@ -19,7 +19,7 @@
 
 #include "core/config.hpp"
 #include "ddp/communicator.hpp"
-#include "loader/seq_eval_split.hpp"
+#include "loader/seq/seq_eval_split.hpp"
 #include "train/task.hpp"
 
 namespace rsdist::train {

@@ -18,7 +18,7 @@
 
 #include "core/error.hpp"
 #include "data/seq/seq_corpus.hpp"
-#include "loader/seq_eval_split.hpp"
+#include "loader/seq/seq_eval_split.hpp"
 #include "train/model_family.hpp"
 #include "train/ranking_evaluation.hpp"
 

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "core/error.hpp"
-#include "models/naml_init.hpp"
+#include "models/seeded_init.hpp"
 
 namespace rsdist::models {
 namespace {

@@ -13,8 +13,8 @@
 
 #include "data/seq/seq_corpus.hpp"
 #include "eval/mind_metrics.hpp"
-#include "loader/eval_impressions.hpp"
-#include "loader/train_samples.hpp"
+#include "loader/mind/eval_impressions.hpp"
+#include "loader/mind/train_samples.hpp"
 
 namespace rsdist::testing {
 namespace fs = std::filesystem;

@@ -109,7 +109,9 @@ TEST(RankingEvaluation, RecommendsTheBestUnknownItems) {
     const int item = std::stoi(recs[0].items[j].substr(1));
     EXPECT_GT(item, 3);  // items 1..3 are known, 0 is padding
     EXPECT_FLOAT_EQ(recs[0].scores[j], scores[0][item].item<float>());
-    if (j > 0) EXPECT_LE(recs[0].scores[j], recs[0].scores[j - 1]);
+    if (j > 0) {
+      EXPECT_LE(recs[0].scores[j], recs[0].scores[j - 1]);
+    }
   }
 }
 

@@ -10,8 +10,8 @@
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "data/seq/seq_corpus.hpp"
-#include "loader/seq_batcher.hpp"
-#include "loader/seq_eval_split.hpp"
+#include "loader/seq/seq_batcher.hpp"
+#include "loader/seq/seq_eval_split.hpp"
 #include "models/gcl4sr_model.hpp"
 #include "train/ranking_evaluation.hpp"
 

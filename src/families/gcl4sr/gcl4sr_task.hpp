@@ -1,6 +1,6 @@
 // GCL4SR on a sequence corpus (`rsdist preprocess seq`) as a trainer Task: the model
 // (src/models/gcl4sr_model.hpp), its batches with two sampled graph views
-// (src/loader/seq_batcher.hpp) and full-ranking evaluation (src/train/ranking_evaluation.hpp).
+// (src/loader/seq/seq_batcher.hpp) and full-ranking evaluation (src/train/ranking_evaluation.hpp).
 //
 // Training: one corpus "shard" of prefix examples; batch j of an epoch samples its views from the
 // stream (seed, epoch, j, rank); loss = main + lambda_gcl * GCL + lambda_mmd * MMD, the three parts

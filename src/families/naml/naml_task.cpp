@@ -9,10 +9,10 @@
 #include <map>
 
 #include "core/error.hpp"
-#include "loader/eval_impressions.hpp"
-#include "loader/naml_batcher.hpp"
-#include "loader/news_table.hpp"
-#include "loader/train_samples.hpp"
+#include "loader/mind/click_batcher.hpp"
+#include "loader/mind/eval_impressions.hpp"
+#include "loader/mind/news_table.hpp"
+#include "loader/mind/train_samples.hpp"
 #include "models/click_losses.hpp"
 #include "models/naml_model.hpp"
 #include "train/impression_protocol.hpp"
@@ -84,7 +84,7 @@ class NamlTask final : public Task {
     const auto skip = std::min<std::int64_t>(plan.skip_batches * plan.batch_size,
                                              static_cast<std::int64_t>(samples.size()));
     samples.erase(samples.begin(), samples.begin() + skip);
-    loader::NamlBatcherOptions options;
+    loader::ClickBatcherOptions options;
     options.batch_size = plan.batch_size;
     options.negative_sample_num = static_cast<std::int32_t>(config_.get_int("negative_sample_num"));
     options.dedup = config_.get_bool("dedup_news");
@@ -93,7 +93,7 @@ class NamlTask final : public Task {
     options.threads = static_cast<std::int32_t>(config_.get_int("loader_threads"));
     options.device = device_;
     batcher_ =
-        std::make_unique<loader::NamlBatcher>(*samples_, *table_, std::move(samples), options);
+        std::make_unique<loader::ClickBatcher>(*samples_, *table_, std::move(samples), options);
     model_->train();
   }
 
@@ -217,7 +217,7 @@ class NamlTask final : public Task {
   std::unique_ptr<loader::NewsTable> table_;
   std::vector<std::int64_t> shard_sizes_;
   std::optional<loader::TrainSamples> samples_;
-  std::unique_ptr<loader::NamlBatcher> batcher_;
+  std::unique_ptr<loader::ClickBatcher> batcher_;
   mutable std::map<Split, loader::EvalImpressions> eval_;
 };
 

@@ -1,5 +1,5 @@
 // NAML on a MIND corpus as a trainer Task: the model (src/models/naml_model.hpp), the training
-// batches (src/loader/naml_batcher.hpp) and the fast evaluation path.
+// batches (src/loader/mind/click_batcher.hpp) and the fast evaluation path.
 //
 // Evaluation never runs one forward per candidate (the reference does, re-encoding the history
 // and the candidate for each of the ~37 candidates of a MIND impression): every news is encoded

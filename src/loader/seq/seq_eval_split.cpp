@@ -1,4 +1,4 @@
-#include "loader/seq_eval_split.hpp"
+#include "loader/seq/seq_eval_split.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "loader/corpus_reading.hpp"
+#include "loader/mind/corpus_reading.hpp"
 
 #include "core/error.hpp"
 #include "data/corpus_manifest.hpp"

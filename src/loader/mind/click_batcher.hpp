@@ -1,16 +1,16 @@
-// Training batches for NAML (and the other MIND click models) in one rank's sample order for one
+// Training batches for the MIND click models (NAML first) in one rank's sample order for one
 // epoch: the loader between DistributedSampler::epoch_indices and the model's forward.
 //
 // Background threads assemble each batch on the host (BatchAssembler: histories, masks, 1 + K
 // candidates by negative sampling, users, de-duplicated news ids); next() hands the batches out
-// in order (OrderedPrefetcher), moved to the model's device, with `news` gathered from the
+// in order (PrefetchingBatcher), moved to the model's device, with `news` gathered from the
 // NewsTable there. For a CUDA device the host tensors are page-locked and copied with
 // non_blocking=true on the consumer's current stream, and the gather runs on the device (no host
 // round trip); for the CPU the workers gather too, so the training thread only takes the batch.
 //
 // Only memory is touched off the constructing thread: the TrainSamples and NewsTable were read
 // up front and are immutable. The last batch may be partial. Destroying the batcher mid-epoch
-// stops its threads promptly (see OrderedPrefetcher).
+// stops its threads promptly (see PrefetchingBatcher).
 //
 // Note [One encoding per distinct news]
 // ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
@@ -32,20 +32,18 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
-#include <memory>
-#include <optional>
 #include <vector>
 
-#include "loader/batch_assembly.hpp"
-#include "loader/negative_sampling.hpp"
-#include "loader/news_table.hpp"
-#include "loader/ordered_prefetcher.hpp"
-#include "loader/train_samples.hpp"
+#include "loader/mind/batch_assembly.hpp"
+#include "loader/mind/negative_sampling.hpp"
+#include "loader/mind/news_table.hpp"
+#include "loader/mind/train_samples.hpp"
+#include "loader/prefetching_batcher.hpp"
 #include "models/click_batch.hpp"
 
 namespace rsdist::loader {
 
-struct NamlBatcherOptions {
+struct ClickBatcherOptions {
   std::int64_t batch_size = 64;
   std::int32_t negative_sample_num = 4;  // K: candidates are the click + K negatives
   bool dedup = true;                     // Note [One encoding per distinct news]
@@ -70,39 +68,32 @@ struct LoaderStatistics {
   double dedup_ratio() const { return news_slots ? double(news_rows) / double(news_slots) : 0.0; }
 };
 
-class NamlBatcher {
+// One batch as a worker leaves it, for ClickBatcher::deliver.
+struct AssembledClickBatch {
+  HostBatch host;
+  models::NewsInputs news;  // gathered by the worker when the device is the CPU
+};
+
+class ClickBatcher final
+    : public PrefetchingBatcher<AssembledClickBatch, models::ClickBatch, LoaderStatistics> {
  public:
   // `order`: this rank's sample ids for the epoch, in training order. `samples` (holding them) and
-  // `table` (on options.device) must outlive the batcher.
-  NamlBatcher(const TrainSamples& samples, const NewsTable& table, std::vector<std::int64_t> order,
-              const NamlBatcherOptions& options);
-  ~NamlBatcher();
-
-  NamlBatcher(const NamlBatcher&) = delete;
-  NamlBatcher& operator=(const NamlBatcher&) = delete;
-
-  // The next batch, on options.device; nullopt after the last. A failure while assembling a batch
-  // (e.g. a sample id out of range) is rethrown here, in that batch's turn.
-  std::optional<models::ClickBatch> next();
-
-  std::int64_t num_batches() const;
-  const LoaderStatistics& statistics() const { return statistics_; }
+  // `table` (on options.device) must outlive the batcher. next() rethrows a failure while
+  // assembling a batch (e.g. a sample id out of range) in that batch's turn.
+  ClickBatcher(const TrainSamples& samples, const NewsTable& table, std::vector<std::int64_t> order,
+               const ClickBatcherOptions& options);
+  ~ClickBatcher() override;
 
  private:
-  struct Assembled {
-    HostBatch host;
-    models::NewsInputs news;  // gathered by the worker when the device is the CPU
-  };
-  Assembled assemble(std::int64_t batch, int worker);
+  AssembledClickBatch assemble(std::int64_t batch, int worker) override;
+  models::ClickBatch deliver(AssembledClickBatch&& assembled,
+                             LoaderStatistics& statistics) override;
 
   const NewsTable& table_;
-  const std::vector<std::int64_t> order_;
-  const NamlBatcherOptions options_;
+  const ClickBatcherOptions options_;
   const NegativeSampler sampler_;
   const BatchAssembler assembler_;
   std::vector<NewsRows> rows_;  // scratch per worker
-  LoaderStatistics statistics_;
-  std::unique_ptr<OrderedPrefetcher<Assembled>> prefetcher_;  // last: its threads use the above
 };
 
 }  // namespace rsdist::loader

@@ -1,4 +1,4 @@
-#include "loader/eval_impressions.hpp"
+#include "loader/mind/eval_impressions.hpp"
 
 #include <ATen/ops/empty.h>
 
@@ -7,8 +7,8 @@
 #include "core/error.hpp"
 #include "data/hdf5/file.hpp"
 #include "data/mind/mind_corpus.hpp"
-#include "loader/corpus_lengths.hpp"
-#include "loader/corpus_reading.hpp"
+#include "loader/mind/corpus_lengths.hpp"
+#include "loader/mind/corpus_reading.hpp"
 
 namespace rsdist::loader {
 

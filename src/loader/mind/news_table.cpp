@@ -1,4 +1,4 @@
-#include "loader/news_table.hpp"
+#include "loader/mind/news_table.hpp"
 
 #include <ATen/ops/empty.h>
 #include <ATen/ops/index_select.h>
@@ -8,8 +8,8 @@
 #include "core/error.hpp"
 #include "data/corpus_manifest.hpp"
 #include "data/hdf5/file.hpp"
-#include "loader/corpus_lengths.hpp"
-#include "loader/corpus_reading.hpp"
+#include "loader/mind/corpus_lengths.hpp"
+#include "loader/mind/corpus_reading.hpp"
 
 namespace rsdist::loader {
 namespace {

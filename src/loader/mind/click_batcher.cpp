@@ -1,48 +1,34 @@
-#include "loader/naml_batcher.hpp"
+#include "loader/mind/click_batcher.hpp"
 
 #include <algorithm>
-#include <chrono>
 
 #include "core/error.hpp"
-#include "core/stopwatch.hpp"
-#include "loader/batch_slice.hpp"
 
 namespace rsdist::loader {
 
-NamlBatcher::NamlBatcher(const TrainSamples& samples, const NewsTable& table,
-                         std::vector<std::int64_t> order, const NamlBatcherOptions& options)
-    : table_(table),
-      order_(std::move(order)),
+ClickBatcher::ClickBatcher(const TrainSamples& samples, const NewsTable& table,
+                           std::vector<std::int64_t> order, const ClickBatcherOptions& options)
+    : PrefetchingBatcher(std::move(order), options.batch_size, options.threads,
+                         options.prefetch_batches),
+      table_(table),
       options_(options),
       sampler_(options.negative_sample_num, options.seed, table.train_news()),
       assembler_(samples, sampler_, table.num_news(), options.dedup, options.device.is_cuda()) {
-  RSDIST_CHECK(options.batch_size >= 1, "batch_size must be at least 1 (got {})",
-               options.batch_size);
-  RSDIST_CHECK(options.threads >= 0, "loader threads must not be negative (got {})",
-               options.threads);
-  RSDIST_CHECK(options.prefetch_batches >= 1,
-               "the loader's prefetch depth must be at least 1 (got {})", options.prefetch_batches);
   RSDIST_CHECK(table.device() == options.device,
                "the news table is on {} but the loader delivers batches to {}; move the table with "
                "NewsTable::to first",
                table.device().str(), options.device.str());
   for (int w = 0; w < std::max(options.threads, 1); ++w) rows_.emplace_back(table.num_news());
-  prefetcher_ = std::make_unique<OrderedPrefetcher<Assembled>>(
-      num_batches(), options.threads, options.prefetch_batches,
-      [this](std::int64_t batch, int worker) { return assemble(batch, worker); });
+  start_prefetching();
 }
 
-NamlBatcher::~NamlBatcher() = default;
+ClickBatcher::~ClickBatcher() { stop_prefetching(); }
 
-std::int64_t NamlBatcher::num_batches() const {
-  return batch_count(order_.size(), options_.batch_size);
-}
-
-NamlBatcher::Assembled NamlBatcher::assemble(std::int64_t batch, int worker) {
-  const std::span<const std::int64_t> ids = batch_slice(order_, batch, options_.batch_size);
-  Assembled out;
+AssembledClickBatch ClickBatcher::assemble(std::int64_t batch, int worker) {
+  AssembledClickBatch out;
   try {
-    out.host = assembler_.assemble(ids, options_.epoch, rows_[static_cast<std::size_t>(worker)]);
+    out.host = assembler_.assemble(batch_ids(batch), options_.epoch,
+                                   rows_[static_cast<std::size_t>(worker)]);
   } catch (Error& e) {
     e.add_context(
         fmt::format("assembling batch {} of {} (epoch {})", batch, num_batches(), options_.epoch));
@@ -52,14 +38,9 @@ NamlBatcher::Assembled NamlBatcher::assemble(std::int64_t batch, int worker) {
   return out;
 }
 
-std::optional<models::ClickBatch> NamlBatcher::next() {
-  const auto start = SteadyClock::now();
-  std::optional<Assembled> assembled = prefetcher_->next();
-  if (!assembled) {
-    statistics_.wait_seconds += seconds_since(start);
-    return std::nullopt;
-  }
-  HostBatch& host = assembled->host;
+models::ClickBatch ClickBatcher::deliver(AssembledClickBatch&& assembled,
+                                         LoaderStatistics& statistics) {
+  HostBatch& host = assembled.host;
   models::ClickBatch batch;
   if (options_.device.is_cuda()) {
     // Page-locked sources: asynchronous copies on the current stream, ordered before the gather
@@ -77,13 +58,12 @@ std::optional<models::ClickBatch> NamlBatcher::next() {
     batch.history_mask = std::move(host.history_mask);
     batch.candidate_index = std::move(host.candidate_index);
     batch.user = std::move(host.user);
-    batch.news = std::move(assembled->news);
+    batch.news = std::move(assembled.news);
   }
-  statistics_.batches += 1;
-  statistics_.samples += batch.user.size(0);
-  statistics_.news_rows += batch.news_ids.size(0);
-  statistics_.news_slots += host.news_slots;
-  statistics_.wait_seconds += seconds_since(start);
+  statistics.batches += 1;
+  statistics.samples += batch.user.size(0);
+  statistics.news_rows += batch.news_ids.size(0);
+  statistics.news_slots += host.news_slots;
   return batch;
 }
 

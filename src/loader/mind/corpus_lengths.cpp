@@ -1,4 +1,4 @@
-#include "loader/corpus_lengths.hpp"
+#include "loader/mind/corpus_lengths.hpp"
 
 #include <algorithm>
 

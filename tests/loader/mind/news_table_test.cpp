@@ -1,6 +1,6 @@
 // NewsTable: every tensor equals news.h5 read directly through rsdist::h5, truncation to shorter
 // lengths (and the error for longer ones), gather, and the train-news list.
-#include "loader/news_table.hpp"
+#include "loader/mind/news_table.hpp"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 #include "core/error.hpp"
 #include "data/corpus_manifest.hpp"
 #include "data/hdf5/file.hpp"
-#include "loader/tiny_corpus.hpp"
+#include "loader/mind/tiny_corpus.hpp"
 
 namespace rsdist::loader {
 namespace {

@@ -1,7 +1,7 @@
 // Negative sampling: the click first, wrap-around when an impression has at most K non-clicks,
 // K distinct uniform draws otherwise, the train-news fallback for impressions without non-clicks,
 // and draws that depend on (seed, epoch, sample) only.
-#include "loader/negative_sampling.hpp"
+#include "loader/mind/negative_sampling.hpp"
 
 #include <gtest/gtest.h>
 

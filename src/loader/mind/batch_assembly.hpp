@@ -1,6 +1,6 @@
-// One training batch in index form, on the host: what NamlBatcher's threads build from a list of
+// One training batch in index form, on the host: what ClickBatcher's threads build from a list of
 // sample ids before the batch moves to the model's device (see Note [One encoding per distinct
-// news] in naml_batcher.hpp for the two layouts of `news_ids`).
+// news] in click_batcher.hpp for the two layouts of `news_ids`).
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -9,8 +9,8 @@
 #include <span>
 #include <vector>
 
-#include "loader/negative_sampling.hpp"
-#include "loader/train_samples.hpp"
+#include "loader/mind/negative_sampling.hpp"
+#include "loader/mind/train_samples.hpp"
 
 namespace rsdist::loader {
 

@@ -1,4 +1,4 @@
-#include "loader/negative_sampling.hpp"
+#include "loader/mind/negative_sampling.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "loader/seq_batch_builder.hpp"
+#include "loader/seq/seq_batch_builder.hpp"
 
 #include <ATen/Context.h>
 #include <ATen/ops/empty.h>

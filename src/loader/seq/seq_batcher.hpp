@@ -2,7 +2,7 @@
 // sampler's epoch order and the model's forward.
 //
 // Background threads build each batch on the host (build_seq_batch: windows, users, targets and
-// the two sampled graph views); next() hands them out in order (OrderedPrefetcher), moved to the
+// the two sampled graph views); next() hands them out in order (PrefetchingBatcher), moved to the
 // model's device. For a CUDA device the host tensors are page-locked and copied with
 // non_blocking=true on the consumer's current stream; for the CPU the batch is handed over as
 // built.
@@ -16,20 +16,18 @@
 // Only memory is touched off the constructing thread: the corpus and examples were read up front
 // and are immutable (they must outlive the batcher). A failure while building a batch (e.g. an id
 // out of range) is rethrown by next() in that batch's turn. Destroying the batcher mid-epoch stops
-// its threads promptly (see OrderedPrefetcher).
+// its threads promptly (see PrefetchingBatcher).
 #pragma once
 
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
 #include <cstdint>
-#include <memory>
-#include <optional>
 #include <vector>
 
 #include "data/seq/seq_corpus.hpp"
-#include "loader/ordered_prefetcher.hpp"
-#include "loader/seq_batch_builder.hpp"
+#include "loader/prefetching_batcher.hpp"
+#include "loader/seq/seq_batch_builder.hpp"
 #include "models/seq_batch.hpp"
 
 namespace rsdist::loader {
@@ -56,37 +54,28 @@ struct SeqLoaderStatistics {
   double sample_seconds = 0;  // of which inside the neighbour sampler
 };
 
-class SeqBatcher {
+// One batch as a worker leaves it, for SeqBatcher::deliver.
+struct BuiltSeqBatch {
+  models::SeqBatch batch;  // on the host
+  double build_seconds = 0;
+  double sample_seconds = 0;
+};
+
+class SeqBatcher final
+    : public PrefetchingBatcher<BuiltSeqBatch, models::SeqBatch, SeqLoaderStatistics> {
  public:
   // `order`: this rank's example ids (indices into `examples`) for the epoch, in training order.
   SeqBatcher(const seq::SeqCorpus& corpus, const seq::PrefixExamples& examples,
              std::vector<std::int64_t> order, const SeqBatcherOptions& options);
-  ~SeqBatcher();
-
-  SeqBatcher(const SeqBatcher&) = delete;
-  SeqBatcher& operator=(const SeqBatcher&) = delete;
-
-  // The next batch, on options.device; nullopt after the last. Call from one thread.
-  std::optional<models::SeqBatch> next();
-
-  // Over the batches next() has delivered (read it from the thread that calls next()).
-  SeqLoaderStatistics statistics() const { return statistics_; }
-  std::int64_t num_batches() const;
+  ~SeqBatcher() override;
 
  private:
-  struct Built {
-    models::SeqBatch batch;  // on the host
-    double build_seconds = 0;
-    double sample_seconds = 0;
-  };
-  Built build(std::int64_t batch) const;
+  BuiltSeqBatch assemble(std::int64_t batch, int worker) override;
+  models::SeqBatch deliver(BuiltSeqBatch&& built, SeqLoaderStatistics& statistics) override;
 
   const seq::SeqCorpus& corpus_;
   const seq::PrefixExamples& examples_;
-  const std::vector<std::int64_t> order_;
   const SeqBatcherOptions options_;
-  SeqLoaderStatistics statistics_;
-  std::unique_ptr<OrderedPrefetcher<Built>> prefetcher_;  // last: its threads use the above
 };
 
 }  // namespace rsdist::loader

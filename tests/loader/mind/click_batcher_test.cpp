@@ -1,9 +1,9 @@
-// NamlBatcher on a tiny corpus: every sample of the order once and in order, batches that describe
+// ClickBatcher on a tiny corpus: every sample of the order once and in order, batches that describe
 // the samples (histories, masks, click first, negatives from the impression), de-duplicated and
 // plain batches naming the same news per slot, the same batches for any thread count, negatives
 // independent of the world size, a worker's failure rethrown in its batch's turn, and prompt
 // destruction mid-epoch.
-#include "loader/naml_batcher.hpp"
+#include "loader/mind/click_batcher.hpp"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -16,7 +16,7 @@
 
 #include "core/error.hpp"
 #include "ddp/distributed_sampler.hpp"
-#include "loader/tiny_corpus.hpp"
+#include "loader/mind/tiny_corpus.hpp"
 
 namespace rsdist::loader {
 namespace {
@@ -48,8 +48,8 @@ struct Loaded {
   }
 };
 
-NamlBatcherOptions options(std::int64_t batch_size, std::int32_t threads, bool dedup = true) {
-  NamlBatcherOptions o;
+ClickBatcherOptions options(std::int64_t batch_size, std::int32_t threads, bool dedup = true) {
+  ClickBatcherOptions o;
   o.batch_size = batch_size;
   o.negative_sample_num = kNegatives;
   o.dedup = dedup;
@@ -60,18 +60,18 @@ NamlBatcherOptions options(std::int64_t batch_size, std::int32_t threads, bool d
   return o;
 }
 
-std::vector<models::ClickBatch> all_batches(NamlBatcher& batcher) {
+std::vector<models::ClickBatch> all_batches(ClickBatcher& batcher) {
   std::vector<models::ClickBatch> batches;
   while (auto b = batcher.next()) batches.push_back(std::move(*b));
   return batches;
 }
 
-TEST(NamlBatcher, DeliversEverySampleOfTheOrderOnceInOrder) {
+TEST(ClickBatcher, DeliversEverySampleOfTheOrderOnceInOrder) {
   const Loaded data;
   const std::vector<std::int64_t> order = data.order(0);
   const auto total = static_cast<std::int64_t>(order.size());
   const std::int64_t batch = total % 16 != 0 ? 16 : 15;  // a partial last batch
-  NamlBatcher batcher(data.samples, data.table, order, options(batch, 2));
+  ClickBatcher batcher(data.samples, data.table, order, options(batch, 2));
   EXPECT_EQ(batcher.num_batches(), (total + batch - 1) / batch);
 
   const std::int64_t width = data.samples.max_history_num();
@@ -123,11 +123,11 @@ TEST(NamlBatcher, DeliversEverySampleOfTheOrderOnceInOrder) {
   EXPECT_FALSE(batcher.next().has_value());
 }
 
-TEST(NamlBatcher, DedupAndPlainBatchesNameTheSameNewsInEverySlot) {
+TEST(ClickBatcher, DedupAndPlainBatchesNameTheSameNewsInEverySlot) {
   const Loaded data;
   const std::vector<std::int64_t> order = data.order(2);
-  NamlBatcher dedup(data.samples, data.table, order, options(32, 1, true));
-  NamlBatcher plain(data.samples, data.table, order, options(32, 1, false));
+  ClickBatcher dedup(data.samples, data.table, order, options(32, 1, true));
+  ClickBatcher plain(data.samples, data.table, order, options(32, 1, false));
   const auto a = all_batches(dedup);
   const auto b = all_batches(plain);
   ASSERT_EQ(a.size(), b.size());
@@ -170,23 +170,23 @@ void expect_same_batches(const std::vector<models::ClickBatch>& a,
   }
 }
 
-TEST(NamlBatcher, SameBatchesInOrderWhateverTheNumberOfThreads) {
+TEST(ClickBatcher, SameBatchesInOrderWhateverTheNumberOfThreads) {
   const Loaded data;
   const std::vector<std::int64_t> order = data.order(0);
-  NamlBatcher synchronous(data.samples, data.table, order, options(8, 0));
-  NamlBatcher threaded(data.samples, data.table, order, options(8, 3));
+  ClickBatcher synchronous(data.samples, data.table, order, options(8, 0));
+  ClickBatcher threaded(data.samples, data.table, order, options(8, 3));
   const auto a = all_batches(synchronous);
   EXPECT_GT(a.size(), 50u);
   expect_same_batches(a, all_batches(threaded));
 }
 
-TEST(NamlBatcher, NegativesDependOnTheSampleNotOnTheWorldSizeOrBatch) {
+TEST(ClickBatcher, NegativesDependOnTheSampleNotOnTheWorldSizeOrBatch) {
   const Loaded data;
   // sample id -> its candidate news, from one rank with batches of 16.
   std::map<std::int64_t, std::vector<std::int64_t>> single;
   {
     const auto order = data.order(1);
-    NamlBatcher batcher(data.samples, data.table, order, options(16, 2));
+    ClickBatcher batcher(data.samples, data.table, order, options(16, 2));
     std::size_t position = 0;
     for (const auto& b : all_batches(batcher)) {
       const auto c = values(slot_news(b, b.candidate_index));
@@ -200,7 +200,7 @@ TEST(NamlBatcher, NegativesDependOnTheSampleNotOnTheWorldSizeOrBatch) {
   std::int64_t compared = 0;
   for (int rank = 0; rank < 2; ++rank) {
     const auto order = data.order(1, rank, 2);
-    NamlBatcher batcher(data.samples, data.table, order, options(5, 1));
+    ClickBatcher batcher(data.samples, data.table, order, options(5, 1));
     std::size_t position = 0;
     for (const auto& b : all_batches(batcher)) {
       const auto c = values(slot_news(b, b.candidate_index));
@@ -215,15 +215,15 @@ TEST(NamlBatcher, NegativesDependOnTheSampleNotOnTheWorldSizeOrBatch) {
   EXPECT_GE(compared, data.samples.total_samples());
 }
 
-TEST(NamlBatcher, NegativesChangeFromEpochToEpoch) {
+TEST(ClickBatcher, NegativesChangeFromEpochToEpoch) {
   const Loaded data;
   std::vector<std::int64_t> order(static_cast<std::size_t>(data.samples.total_samples()));
   std::iota(order.begin(), order.end(), 0);
-  NamlBatcherOptions first = options(64, 1, false);
-  NamlBatcherOptions second = first;
+  ClickBatcherOptions first = options(64, 1, false);
+  ClickBatcherOptions second = first;
   second.epoch = first.epoch + 1;
-  NamlBatcher a(data.samples, data.table, order, first);
-  NamlBatcher b(data.samples, data.table, order, second);
+  ClickBatcher a(data.samples, data.table, order, first);
+  ClickBatcher b(data.samples, data.table, order, second);
   std::int64_t differing = 0, random_rows = 0;
   for (auto x = a.next(), y = b.next(); x && y; x = a.next(), y = b.next()) {
     const at::Tensor cx = slot_news(*x, x->candidate_index);
@@ -239,12 +239,12 @@ TEST(NamlBatcher, NegativesChangeFromEpochToEpoch) {
   EXPECT_GT(differing, random_rows * 8 / 10);
 }
 
-TEST(NamlBatcher, AWorkersFailureIsRethrownInItsBatchsTurn) {
+TEST(ClickBatcher, AWorkersFailureIsRethrownInItsBatchsTurn) {
   const Loaded data;
   std::vector<std::int64_t> order(48);
   std::iota(order.begin(), order.end(), 0);
   order[40] = data.samples.total_samples() + 3;  // batch 2 of 16
-  NamlBatcher batcher(data.samples, data.table, order, options(16, 2));
+  ClickBatcher batcher(data.samples, data.table, order, options(16, 2));
   ASSERT_TRUE(batcher.next().has_value());
   ASSERT_TRUE(batcher.next().has_value());
   try {
@@ -261,7 +261,7 @@ TEST(NamlBatcher, AWorkersFailureIsRethrownInItsBatchsTurn) {
   EXPECT_EQ(batcher.statistics().batches, 2);
 }
 
-TEST(NamlBatcher, DestructionMidEpochReturnsPromptly) {
+TEST(ClickBatcher, DestructionMidEpochReturnsPromptly) {
   const Loaded data;
   // A long epoch of one-sample batches: assembling it all would take many seconds.
   std::vector<std::int64_t> order(1'000'000);
@@ -269,7 +269,7 @@ TEST(NamlBatcher, DestructionMidEpochReturnsPromptly) {
     order[i] = static_cast<std::int64_t>(i) % data.samples.total_samples();
   }
   auto batcher =
-      std::make_unique<NamlBatcher>(data.samples, data.table, std::move(order), options(1, 2));
+      std::make_unique<ClickBatcher>(data.samples, data.table, std::move(order), options(1, 2));
   ASSERT_TRUE(batcher->next().has_value());
   const auto start = std::chrono::steady_clock::now();
   batcher.reset();
@@ -278,18 +278,18 @@ TEST(NamlBatcher, DestructionMidEpochReturnsPromptly) {
   EXPECT_LT(seconds, 2.0);
 }
 
-TEST(NamlBatcher, EmptyOrdersAndBadOptions) {
+TEST(ClickBatcher, EmptyOrdersAndBadOptions) {
   const Loaded data;
-  NamlBatcher empty(data.samples, data.table, {}, options(8, 2));
+  ClickBatcher empty(data.samples, data.table, {}, options(8, 2));
   EXPECT_EQ(empty.num_batches(), 0);
   EXPECT_FALSE(empty.next().has_value());
-  EXPECT_THROW(NamlBatcher(data.samples, data.table, {0}, options(0, 1)), Error);
-  NamlBatcherOptions no_negatives = options(8, 1);
+  EXPECT_THROW(ClickBatcher(data.samples, data.table, {0}, options(0, 1)), Error);
+  ClickBatcherOptions no_negatives = options(8, 1);
   no_negatives.negative_sample_num = 0;
-  EXPECT_THROW(NamlBatcher(data.samples, data.table, {0}, no_negatives), Error);
-  NamlBatcherOptions no_room = options(8, 1);
+  EXPECT_THROW(ClickBatcher(data.samples, data.table, {0}, no_negatives), Error);
+  ClickBatcherOptions no_room = options(8, 1);
   no_room.prefetch_batches = 0;
-  EXPECT_THROW(NamlBatcher(data.samples, data.table, {0}, no_room), Error);
+  EXPECT_THROW(ClickBatcher(data.samples, data.table, {0}, no_room), Error);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "loader/batch_assembly.hpp"
+#include "loader/mind/batch_assembly.hpp"
 
 #include <ATen/ops/empty.h>
 

@@ -1,7 +1,7 @@
 // EvalImpressions: dev and test impressions equal their files read through rsdist::h5, history
 // truncation, rank ranges that cover every impression once and balance candidates, and the
 // history tensors of a range.
-#include "loader/eval_impressions.hpp"
+#include "loader/mind/eval_impressions.hpp"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 
 #include "core/error.hpp"
 #include "data/hdf5/file.hpp"
-#include "loader/tiny_corpus.hpp"
+#include "loader/mind/tiny_corpus.hpp"
 
 namespace rsdist::loader {
 namespace {

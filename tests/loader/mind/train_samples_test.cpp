@@ -1,7 +1,7 @@
 // TrainSamples: samples equal the train shards read directly through rsdist::h5, only the shards
 // holding the requested samples are loaded, history truncation keeps the most recent news, and
 // missing or out-of-range samples are errors naming them.
-#include "loader/train_samples.hpp"
+#include "loader/mind/train_samples.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include "core/error.hpp"
 #include "data/hdf5/file.hpp"
 #include "data/mind/mind_corpus.hpp"
-#include "loader/tiny_corpus.hpp"
+#include "loader/mind/tiny_corpus.hpp"
 
 namespace rsdist::loader {
 namespace {

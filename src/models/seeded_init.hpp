@@ -1,10 +1,10 @@
-// Parameter initialisation for the news recommenders, drawn from a generator the model owns.
+// Seeded parameter initialisation for every model, drawn from a generator the model owns.
 //
 // LibTorch's torch::nn::init draws from the process-wide default generator, so the initial weights
 // would depend on whatever ran before the model was built. These helpers take the generator
 // explicitly: a model seeded with `init_seed` starts from the same weights wherever it is built.
-//
-// The scheme (rsdist's choice, the usual one for these models):
+// NAML's scheme (rsdist's choice, the usual one for news recommenders; naml_model.cpp and its
+// modules):
 //   * Linear and Conv1d weights: Xavier/Glorot uniform, bound = gain * sqrt(6 / (fan_in + fan_out))
 //     with fans as PyTorch computes them (receptive field included for convolutions); gain 5/3 for
 //     the first layer of an additive attention (followed by tanh), sqrt(2) for layers followed by a
@@ -12,6 +12,8 @@
 //   * biases: zero;
 //   * category and subcategory embeddings: uniform(-0.1, 0.1);
 //   * word embeddings: copied from the corpus's GloVe matrix, row 0 (<PAD>) zero.
+// GCL4SR's (gcl4sr_model.cpp) is the official code's: every parameter uniform(+-1/sqrt(D)), the
+// fixed gates Xavier.
 #pragma once
 
 #include <ATen/core/Generator.h>

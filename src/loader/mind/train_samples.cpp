@@ -1,4 +1,4 @@
-#include "loader/train_samples.hpp"
+#include "loader/mind/train_samples.hpp"
 
 #include <fmt/ranges.h>
 
@@ -7,8 +7,8 @@
 #include "core/error.hpp"
 #include "data/hdf5/file.hpp"
 #include "data/mind/mind_corpus.hpp"
-#include "loader/corpus_lengths.hpp"
-#include "loader/corpus_reading.hpp"
+#include "loader/mind/corpus_lengths.hpp"
+#include "loader/mind/corpus_reading.hpp"
 
 namespace rsdist::loader {
 

@@ -1,4 +1,4 @@
-#include "models/naml_init.hpp"
+#include "models/seeded_init.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/core/grad_mode.h>

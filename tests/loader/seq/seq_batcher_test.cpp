@@ -4,7 +4,7 @@
 // distinct neighbours per position, none for padding); the two views differ while each is a pure
 // function of the rng; SeqBatcher delivers exactly build_seq_batch on the stream (seed, {epoch, j,
 // rank}) for any thread count and after a resume; partial last batch, statistics, and errors.
-#include "loader/seq_batcher.hpp"
+#include "loader/seq/seq_batcher.hpp"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -20,7 +20,7 @@
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "data/seq/sequence_splits.hpp"
-#include "loader/seq_batch_builder.hpp"
+#include "loader/seq/seq_batch_builder.hpp"
 
 namespace rsdist::loader {
 namespace {
