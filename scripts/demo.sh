@@ -10,7 +10,7 @@ out=$repo/demo-out
 cd "$repo"
 
 "$rsdist" version
-rm -rf "$out/naml-run" "$out/gcl4sr-run" "$out/pop-run"
+rm -rf "$out/naml-run" "$out/gcl4sr-run" "$out/pop-run" "$out/pop-ratings-run"
 "$rsdist" synth mind --out "$out/mind" --preset small --seed 1 --force
 "$rsdist" synth seq --out "$out/seq" --seed 1 --force
 "$rsdist" synth ratings --out "$out/ratings" --seed 1 --force
@@ -19,6 +19,9 @@ rm -rf "$out/naml-run" "$out/gcl4sr-run" "$out/pop-run"
 "$rsdist" inspect "$out/mind-corpus"
 "$rsdist" preprocess seq --input "$out/seq/sequences.txt" --out "$out/seq-corpus" --force
 "$rsdist" inspect "$out/seq-corpus"
+"$rsdist" preprocess ratings --input "$out/ratings/u.data" --out "$out/ratings-corpus" --split loo \
+  --negatives 99 --force
+"$rsdist" inspect "$out/ratings-corpus"
 # NAML on 2 MPI ranks: train with dev validation, early stopping and the best checkpoint, then
 # evaluate it (and write MIND's prediction.txt) and recommend for a few users.
 RSDIST_BIN="$rsdist" "$repo/launch/rsdist-mpirun" -np 2 rsdist train \
@@ -34,5 +37,7 @@ RSDIST_BIN="$rsdist" "$repo/launch/rsdist-mpirun" -np 2 rsdist train \
 # The most-popular baseline on the same sequences, to compare GCL4SR's test metrics against.
 RSDIST_BIN="$rsdist" "$repo/launch/rsdist-mpirun" -np 2 rsdist train --model pop \
   --corpus "$out/seq-corpus" --out "$out/pop-run"
+# ... and on the rating matrix: full ranking and NCF's 1 + 99 sampled protocol (sampled_hr10).
+"$rsdist" train --model pop --corpus "$out/ratings-corpus" --out "$out/pop-ratings-run"
 echo "[demo] corpora in $out; runs (metrics.jsonl, checkpoints/best) in $out/naml-run," \
-  "$out/gcl4sr-run and $out/pop-run (the most-popular baseline)"
+  "$out/gcl4sr-run, and the most-popular baseline in $out/pop-run and $out/pop-ratings-run"

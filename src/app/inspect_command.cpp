@@ -1,7 +1,8 @@
 // `rsdist inspect DIR`: a corpus's manifest and summary statistics.
 //
 // The manifest part is the same for every kind; the statistics dispatch on the manifest's kind.
-// A seq corpus is measured from its HDF5 datasets (so a damaged file shows); kinds without their
+// A seq corpus is measured from its HDF5 datasets (so a damaged file shows), a ratings corpus
+// prints its manifest counts and then sizes measured from ratings.h5; kinds without their
 // own statistics print the manifest's counts. A mind corpus prints its manifest counts and then
 // statistics measured from its HDF5 files.
 #include <ostream>
@@ -10,6 +11,7 @@
 #include "core/error.hpp"
 #include "data/corpus_manifest.hpp"
 #include "data/mind/mind_corpus.hpp"
+#include "data/ratings/ratings_corpus.hpp"
 #include "data/seq/seq_corpus.hpp"
 
 namespace rsdist::app {
@@ -60,6 +62,23 @@ void print_seq_statistics(const std::string& dir, std::ostream& out) {
                          : 0.0);
 }
 
+void print_ratings_statistics(const std::string& dir, std::ostream& out) {
+  const ratings::RatingsCorpusStatistics s = ratings::read_ratings_corpus_statistics(dir);
+  out << "statistics (from " << ratings::kRatingsCorpusFileName << "):\n";
+  out << fmt::format("  {:<18} {}\n", "users", s.users);
+  out << fmt::format("  {:<18} {}\n", "items", s.items);
+  out << fmt::format("  {:<18} {} ({})\n", "interactions", s.interactions(),
+                     s.implicit ? "implicit" : "explicit ratings");
+  out << fmt::format("  {:<18} {:.6f}\n", "density", s.density());
+  out << fmt::format("  {:<18} {}\n", "split", s.split);
+  for (const auto& [name, n] : s.part_interactions) {
+    out << fmt::format("  {:<18} {}\n", name, n);
+  }
+  if (s.negatives_per_user > 0) {
+    out << fmt::format("  {:<18} {} per user (valid and test)\n", "negatives",
+                       s.negatives_per_user);
+  }
+}
 
 void print_mind_statistics(const std::string& dir, const data::CorpusManifest& m,
                            std::ostream& out) {
@@ -70,10 +89,12 @@ void print_mind_statistics(const std::string& dir, const data::CorpusManifest& m
                      s.news, s.max_title_length, s.max_abstract_length);
   out << fmt::format("  {:<18} {} x {} (word embeddings)\n", "vocabulary", s.words, s.word_dim);
   out << fmt::format("  {:<18} {} x {}{}\n", "entities", s.entities, s.entity_dim,
-                     s.context_dim > 0 ? fmt::format(" (+ context {} x {})", s.entities, s.context_dim)
-                                       : std::string(" (no context embeddings)"));
+                     s.context_dim > 0
+                         ? fmt::format(" (+ context {} x {})", s.entities, s.context_dim)
+                         : std::string(" (no context embeddings)"));
   std::string per_shard;
-  for (const auto n : s.shard_samples) per_shard += (per_shard.empty() ? "" : ", ") + std::to_string(n);
+  for (const auto n : s.shard_samples)
+    per_shard += (per_shard.empty() ? "" : ", ") + std::to_string(n);
   out << fmt::format("  {:<18} {} in {} shard(s): {}\n", "train samples", s.train_samples,
                      s.shard_samples.size(), per_shard);
   out << fmt::format("  {:<18} {:.2f} (max {})\n", "train mean history", s.train_mean_history,
@@ -101,6 +122,9 @@ int run_inspect(const Config& config, CommandIo& io) {
   print_manifest(dir, manifest, io.out);
   if (manifest.kind == "seq") {
     print_seq_statistics(dir, io.out);
+  } else if (manifest.kind == "ratings") {
+    print_manifest_counts(manifest, io.out);
+    print_ratings_statistics(dir, io.out);
   } else if (manifest.kind == "mind" && manifest.options.contains("shards")) {
     print_manifest_counts(manifest, io.out);
     print_mind_statistics(dir, manifest, io.out);

@@ -1,10 +1,10 @@
 // manifest.json: what a corpus directory holds and how it was made.
 //
 // Written last, into the staging directory, just before the rename: a corpus is complete iff its
-// manifest exists. It records the schema version, the kind ("mind" | "seq"), every input file
-// (path as given, size, SHA-256), every option used, the counts `rsdist inspect` reports and the
-// corpus's files with their roles. It holds no timestamps or host names, so the same inputs and
-// options give the same manifest.
+// manifest exists. It records the schema version, the kind ("mind" | "seq" | "ratings"), every
+// input file (path as given, size, SHA-256), every option used, the counts `rsdist inspect` reports
+// and the corpus's files with their roles. It holds no timestamps or host names, so the same inputs
+// and options give the same manifest.
 #pragma once
 
 #include <atomic>
@@ -34,7 +34,7 @@ struct ManifestFile {
 
 struct CorpusManifest {
   int schema_version = kCorpusSchemaVersion;
-  std::string kind;  // "mind" | "seq"
+  std::string kind;  // "mind" | "seq" | "ratings"
   std::vector<ManifestInput> inputs;
   nlohmann::ordered_json options = nlohmann::ordered_json::object();  // name -> value used
   nlohmann::ordered_json counts = nlohmann::ordered_json::object();   // name -> integer

@@ -18,19 +18,33 @@ RankingSettings ranking_settings(const Config& config) {
   return s;
 }
 
-RankingSource sequence_ranking_source(const loader::SeqEvalSplit& split) {
-  const auto user_items = [](seq::SequenceCorpus lists) {
-    return UserItems{std::move(lists.offsets), std::move(lists.items)};
-  };
+namespace {
+
+// Users, known and held-out items of a corpus split whose lists are CSR with `offsets` and
+// `items` (SeqEvalSplit, RatingsEvalSplit).
+template <class EvalSplit>
+RankingSource split_ranking_source(const EvalSplit& split) {
   RankingSource source;
   source.users = split.size();
-  source.known_items = [&split, user_items](const RankingChunk& c) {
-    return user_items(split.known_items(c.users));
+  source.known_items = [&split](const RankingChunk& c) {
+    auto lists = split.known_items(c.users);
+    return UserItems{std::move(lists.offsets), std::move(lists.items)};
   };
-  source.heldout_items = [&split, user_items](const RankingChunk& c) {
-    return user_items(split.heldout_items(c.users));
+  source.heldout_items = [&split](const RankingChunk& c) {
+    auto lists = split.heldout_items(c.users);
+    return UserItems{std::move(lists.offsets), std::move(lists.items)};
   };
   return source;
+}
+
+}  // namespace
+
+RankingSource sequence_ranking_source(const loader::SeqEvalSplit& split) {
+  return split_ranking_source(split);
+}
+
+RankingSource ratings_ranking_source(const loader::RatingsEvalSplit& split) {
+  return split_ranking_source(split);
 }
 
 Metrics evaluate_ranking(const RankingSource& source, const RankingSettings& settings,

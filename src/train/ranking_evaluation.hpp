@@ -19,6 +19,7 @@
 
 #include "core/config.hpp"
 #include "ddp/communicator.hpp"
+#include "loader/ratings/ratings_eval_split.hpp"
 #include "loader/seq/seq_eval_split.hpp"
 #include "train/task.hpp"
 
@@ -59,6 +60,8 @@ struct RankingSource {
 // A sequence corpus split's users, known items (each prefix) and held-out items (each target);
 // the family adds full_scores. `split` must outlive the source.
 RankingSource sequence_ranking_source(const loader::SeqEvalSplit& split);
+// The same for an interaction-matrix corpus split (loader/ratings/ratings_eval_split.hpp).
+RankingSource ratings_ranking_source(const loader::RatingsEvalSplit& split);
 
 // Every rank must call it; every rank gets the same metrics.
 Metrics evaluate_ranking(const RankingSource& source, const RankingSettings& settings,

@@ -1,13 +1,16 @@
 // `--model pop`, the most-popular baseline as a closed-form family: the trainer fits it (no
 // optimizer, no epochs), evaluates it like every other family and it recommends; its figures equal
 // the independent computation of tests/support/popularity_baselines.hpp on sequences and MIND,
-// and under mpirun -np 2 the counts equal one process exactly (and the metrics to rounding).
+// interaction matrices, and under mpirun -np 2 the counts equal one process exactly (and the
+// metrics to rounding).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "app/cli_runner.hpp"
+#include "data/ratings/ratings_corpus.hpp"
 #include "support/mpi_job.hpp"
 #include "support/popularity_baselines.hpp"
 #include "support/run_records.hpp"
@@ -102,12 +105,85 @@ TEST(Pop, OnMindScoresCandidatesByTheirTrainingClicks) {
   EXPECT_EQ(std::count(rec.out.begin(), rec.out.end(), '\n'), 2);
 }
 
+// Sampled HR@10 and NDCG@10 of ranking each user's held-out item against its stored negatives by
+// training counts, ties against the positive: the NCF protocol computed on the host.
+std::pair<double, double> sampled_popularity(const ratings::RatingsCorpus& corpus) {
+  std::vector<double> count(static_cast<std::size_t>(corpus.num_items()), 0.0);
+  for (const std::int32_t item : corpus.parts.at("train").items)
+    count[static_cast<std::size_t>(item)] += 1;
+  const auto& valid = corpus.parts.at("valid");
+  const std::int64_t n = corpus.negatives_per_user;
+  double hits = 0, ndcg = 0, users = 0;
+  for (std::int64_t u = 0; u < corpus.num_users(); ++u) {
+    if (valid.items_of(u).empty()) continue;
+    const double positive = count[static_cast<std::size_t>(valid.items_of(u)[0])];
+    std::int64_t rank = 0;
+    for (std::int64_t j = 0; j < n; ++j) {
+      const auto negative = corpus.valid_negatives[static_cast<std::size_t>(u * n + j)];
+      rank += count[static_cast<std::size_t>(negative)] >= positive ? 1 : 0;
+    }
+    users += 1;
+    if (rank < 10) {
+      hits += 1;
+      ndcg += 1.0 / std::log2(static_cast<double>(rank) + 2.0);
+    }
+  }
+  return {hits / users, ndcg / users};
+}
+
+TEST(Pop, OnRatingsGivesFullRankingAndTheSampledProtocol) {
+  TempDir tmp;
+  ASSERT_EQ(run_rsdist({"synth", "ratings", "--out", (tmp / "raw").string(), "--seed", "4"}).code,
+            0);
+  const auto corpus = tmp / "corpus";
+  const auto p = run_rsdist({"preprocess", "ratings", "--input", (tmp / "raw" / "u.data").string(),
+                             "--out", corpus.string(), "--split", "loo", "--negatives", "99"});
+  ASSERT_EQ(p.code, 0) << p.err;
+  const auto run = tmp / "run";
+  const auto r = run_rsdist(
+      rsdist::testing::with(pop_args(corpus, run), {"--backend", "local", "--metrics_k", "10"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto dev = read_jsonl(run / "metrics.jsonl")[0]["dev"];
+  const ratings::RatingsCorpus c = ratings::read_ratings_corpus(corpus);
+  const auto [hr10, ndcg10] = sampled_popularity(c);
+  EXPECT_DOUBLE_EQ(dev["sampled_hr10"].get<double>(), hr10);
+  EXPECT_NEAR(dev["sampled_ndcg10"].get<double>(), ndcg10, 1e-12);
+  EXPECT_GT(hr10, 0.1);  // the case has hits to compare
+  for (const char* m : {"hr10", "recall10", "ndcg10", "mrr", "sampled_mrr", "sampled_users"}) {
+    EXPECT_TRUE(dev.contains(m)) << m;
+  }
+  EXPECT_EQ(dev["users"], dev["sampled_users"]);
+  // Recommendations name the input's ids and skip what the user rated in training.
+  const std::string user = c.user_ids[5];
+  const auto rec = run_rsdist({"recommend", "--run", run.string(), "--users", user, "--k", "5"});
+  ASSERT_EQ(rec.code, 0) << rec.err;
+  std::istringstream line(rec.out);
+  std::string name, field;
+  line >> name;
+  EXPECT_EQ(name, user);
+  int n = 0;
+  for (; line >> field; ++n) {
+    const std::string item = field.substr(0, field.find(':'));
+    for (const std::int32_t known : c.parts.at("train").items_of(5)) {
+      EXPECT_NE(item, c.item_ids[static_cast<std::size_t>(known)]);
+    }
+  }
+  EXPECT_EQ(n, 5);
+}
+
 #ifdef RSDIST_MPIEXEC
 TEST(Pop, TwoRanksGiveOneProcesssFigures) {
   TempDir tmp;
   const auto seq_corpus = rsdist::testing::make_gcl4sr_corpus(tmp / "seq");
   const auto mind_corpus = rsdist::testing::make_naml_corpus(tmp / "mind");
-  for (const auto& corpus : {seq_corpus, mind_corpus}) {
+  const auto ratings_corpus = tmp / "ratings" / "corpus";
+  ASSERT_EQ(run_rsdist({"synth", "ratings", "--out", (tmp / "ratings" / "raw").string()}).code, 0);
+  ASSERT_EQ(
+      run_rsdist({"preprocess", "ratings", "--input", (tmp / "ratings" / "raw" / "u.data").string(),
+                  "--out", ratings_corpus.string(), "--split", "loo"})
+          .code,
+      0);
+  for (const auto& corpus : {seq_corpus, mind_corpus, ratings_corpus}) {
     const auto one = tmp / (corpus.parent_path().filename().string() + "-one");
     const auto two = tmp / (corpus.parent_path().filename().string() + "-two");
     ASSERT_EQ(run_rsdist(rsdist::testing::with(pop_args(corpus, one), {"--backend", "local"})).code,
