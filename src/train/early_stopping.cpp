@@ -1,10 +1,17 @@
 #include "train/early_stopping.hpp"
 
 namespace rsdist::train {
+namespace {
+
+bool improves(Direction direction, double candidate, double best) {
+  return direction == Direction::kHigherIsBetter ? candidate > best : candidate < best;
+}
+
+}  // namespace
 
 ddp::EpochDecision EarlyStopping::update(std::int64_t epoch, double metric) {
   ddp::EpochDecision d;
-  if (!best_ || Criterion{"", direction_}.improves(metric, *best_)) {
+  if (!best_ || improves(direction_, metric, *best_)) {
     best_ = metric;
     best_epoch_ = epoch;
     bad_epochs_ = 0;

@@ -36,9 +36,6 @@ struct MetricSpec {
 struct Criterion {
   std::string metric;
   Direction direction = Direction::kHigherIsBetter;
-  bool improves(double candidate, double best) const {
-    return direction == Direction::kHigherIsBetter ? candidate > best : candidate < best;
-  }
 };
 
 struct ModelFamily {

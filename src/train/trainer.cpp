@@ -150,14 +150,21 @@ void initialise_from(Run& run) {
       fmt::join(load.initial, ", "), fmt::join(load.unused, ", "));
 }
 
-GradientTraining gradient_training(const Config& config, Task& task, ddp::Communicator& comm,
+// What replica sync, the reducer and the optimizer see: the parameters that require a gradient.
+std::vector<NamedParameter> trainable_parameters(torch::nn::Module& model) {
+  std::vector<NamedParameter> out;
+  for (const auto& item : model.named_parameters(/*recurse=*/true)) {
+    if (item.value().requires_grad()) out.push_back({item.key(), item.value()});
+  }
+  return out;
+}
+
+GradientTraining gradient_training(const Config& config, Task& task,
+                                   std::vector<NamedParameter> parameters, ddp::Communicator& comm,
                                    int rank, int world) {
   GradientTraining g;
-  for (const auto& item : task.model().named_parameters(/*recurse=*/true)) {
-    if (!item.value().requires_grad()) continue;
-    g.parameters.push_back({item.key(), item.value()});
-    g.tensors.push_back(item.value());
-  }
+  g.parameters = std::move(parameters);
+  for (const auto& p : g.parameters) g.tensors.push_back(p.tensor);
   ddp::ReducerOptions reducer_options;
   reducer_options.bucket_cap_bytes =
       static_cast<std::size_t>(config.get_float("bucket_cap_mb") * 1e6);
@@ -183,13 +190,13 @@ GradientTraining gradient_training(const Config& config, Task& task, ddp::Commun
   return g;
 }
 
-// --resume: everything the newest checkpoint holds, so the run continues bit for bit on CPU.
-bool resume_from_checkpoint(Run& run) {
-  const auto path = find_resume_checkpoint(run.checkpoints);
+// --resume: everything the checkpoint `path` (find_resume_checkpoint's choice) holds, so the run
+// continues bit for bit on CPU.
+void resume_from_checkpoint(Run& run, const std::optional<fs::path>& path) {
   if (!path) {
     run.log.root->info("--resume: no checkpoint in {}, starting from scratch",
                        run.checkpoints.string());
-    return false;
+    return;
   }
   const CheckpointState state = read_checkpoint(*path);
   load_model_state(run.task->model(), state.model, *path);
@@ -212,7 +219,6 @@ bool resume_from_checkpoint(Run& run) {
   if (run.rank() == 0) run.metrics.truncate_after(state.epoch);
   run.log.root->info("resumed from {}: epoch {}, batch {}, step {}", path->string(),
                      run.first_epoch + 1, run.first_batch, run.global_step);
-  return true;
 }
 
 Run set_up(const Config& config, ddp::Runtime& runtime, const Loggers& base_log) {
@@ -229,20 +235,21 @@ Run set_up(const Config& config, ddp::Runtime& runtime, const Loggers& base_log)
   run.criterion = run_criterion(config);
   run.early_stopping =
       EarlyStopping(config.get_int("early_stopping_patience"), run.criterion.direction);
-  const bool resumed = config.get_bool("resume") && find_resume_checkpoint(run.checkpoints);
-  if (!resumed && !config.get_string("init_from").empty()) initialise_from(run);
+  const std::optional<fs::path> resume_path =
+      config.get_bool("resume") ? find_resume_checkpoint(run.checkpoints) : std::nullopt;
+  if (!resume_path && !config.get_string("init_from").empty()) initialise_from(run);
+  std::vector<NamedParameter> parameters = trainable_parameters(run.task->model());
   {
     std::vector<ddp::NamedTensor> named;
-    for (const auto& item : run.task->model().named_parameters(true)) {
-      if (item.value().requires_grad()) named.push_back({item.key(), item.value()});
-    }
+    for (const auto& p : parameters) named.push_back({p.name, p.tensor});
     ddp::synchronize_replicas(runtime.comm(), named, ddp::fnv1a64(config.to_ini(false)));
   }
   if (!run.task->closed_form()) {
-    run.gradient = gradient_training(config, *run.task, runtime.comm(), rank, world);
+    run.gradient =
+        gradient_training(config, *run.task, std::move(parameters), runtime.comm(), rank, world);
   }
   run.epochs = run.task->closed_form() ? 1 : config.get_int("epochs");
-  if (config.get_bool("resume")) resume_from_checkpoint(run);
+  if (config.get_bool("resume")) resume_from_checkpoint(run, resume_path);
   return run;
 }
 

@@ -1,8 +1,7 @@
 #include "loader/ratings/ratings_eval_split.hpp"
 
-#include <algorithm>
-
 #include "core/error.hpp"
+#include "loader/example_selection.hpp"
 
 namespace rsdist::loader {
 namespace {
@@ -93,15 +92,7 @@ const std::string& RatingsEvalSplit::item_name(std::int64_t item) const {
 std::vector<std::int64_t> RatingsEvalSplit::select(const std::vector<std::string>& users,
                                                    std::int64_t max_users,
                                                    const std::string& source) const {
-  std::vector<std::int64_t> ids;
-  for (std::int64_t e = 0; users.empty() && e < std::min(max_users, size()); ++e) ids.push_back(e);
-  for (const std::string& name : users) {
-    const auto it = example_of_.find(name);
-    RSDIST_CHECK(it != example_of_.end(), "--users: '{}' is no user of this split of {}", name,
-                 source);
-    ids.push_back(it->second);
-  }
-  return ids;
+  return select_examples(users, max_users, size(), example_of_, source);
 }
 
 }  // namespace rsdist::loader

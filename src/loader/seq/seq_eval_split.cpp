@@ -1,8 +1,6 @@
 #include "loader/seq/seq_eval_split.hpp"
 
-#include <algorithm>
-
-#include "core/error.hpp"
+#include "loader/example_selection.hpp"
 
 namespace rsdist::loader {
 
@@ -34,19 +32,10 @@ std::string SeqEvalSplit::user_name(std::int64_t example) const {
   return std::to_string(corpus_.sequences.users[row]);
 }
 
-std::int64_t SeqEvalSplit::example_of(const std::string& user, const std::string& source) const {
-  const auto it = example_of_.find(user);
-  RSDIST_CHECK(it != example_of_.end(), "--users: '{}' is no user of {}", user, source);
-  return it->second;
-}
-
 std::vector<std::int64_t> SeqEvalSplit::select(const std::vector<std::string>& users,
                                                std::int64_t max_users,
                                                const std::string& source) const {
-  std::vector<std::int64_t> ids;
-  for (std::int64_t e = 0; users.empty() && e < std::min(max_users, size()); ++e) ids.push_back(e);
-  for (const std::string& name : users) ids.push_back(example_of(name, source));
-  return ids;
+  return select_examples(users, max_users, size(), example_of_, source);
 }
 
 }  // namespace rsdist::loader

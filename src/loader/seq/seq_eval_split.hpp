@@ -26,10 +26,8 @@ class SeqEvalSplit {
   seq::SequenceCorpus known_items(std::span<const std::int64_t> examples) const;
   seq::SequenceCorpus heldout_items(std::span<const std::int64_t> examples) const;
 
-  // The user id of example e as the corpus names it, and the example of a named user (throws
-  // naming `source` when the split has no such user).
+  // The user id of example e as the corpus names it.
   std::string user_name(std::int64_t example) const;
-  std::int64_t example_of(const std::string& user, const std::string& source) const;
   // The examples of the named `users`, or of the split's first `max_users` when none is named.
   std::vector<std::int64_t> select(const std::vector<std::string>& users, std::int64_t max_users,
                                    const std::string& source) const;
