@@ -10,7 +10,8 @@ out=$repo/demo-out
 cd "$repo"
 
 "$rsdist" version
-rm -rf "$out/naml-run" "$out/gcl4sr-run" "$out/pop-run" "$out/pop-ratings-run"
+rm -rf "$out/naml-run" "$out/gcl4sr-run" "$out/pop-run" "$out/pop-ratings-run" "$out/neumf-run" \
+  "$out/ncf-run"
 "$rsdist" synth mind --out "$out/mind" --preset small --seed 1 --force
 "$rsdist" synth seq --out "$out/seq" --seed 1 --force
 "$rsdist" synth ratings --out "$out/ratings" --seed 1 --force
@@ -22,6 +23,8 @@ rm -rf "$out/naml-run" "$out/gcl4sr-run" "$out/pop-run" "$out/pop-ratings-run"
 "$rsdist" preprocess ratings --input "$out/ratings/u.data" --out "$out/ratings-corpus" --split loo \
   --negatives 99 --force
 "$rsdist" inspect "$out/ratings-corpus"
+"$rsdist" preprocess ratings --input "$out/ratings/u.data" --out "$out/ratings-ratio-corpus" \
+  --split ratio --force
 # NAML on 2 MPI ranks: train with dev validation, early stopping and the best checkpoint, then
 # evaluate it (and write MIND's prediction.txt) and recommend for a few users.
 RSDIST_BIN="$rsdist" "$repo/launch/rsdist-mpirun" -np 2 rsdist train \
@@ -39,5 +42,14 @@ RSDIST_BIN="$rsdist" "$repo/launch/rsdist-mpirun" -np 2 rsdist train --model pop
   --corpus "$out/seq-corpus" --out "$out/pop-run"
 # ... and on the rating matrix: full ranking and NCF's 1 + 99 sampled protocol (sampled_hr10).
 "$rsdist" train --model pop --corpus "$out/ratings-corpus" --out "$out/pop-ratings-run"
+# NeuMF on 2 MPI ranks on the same ratings (4 fresh negatives per positive, HR@10 on the 1 + 99
+# candidates), then its test metrics and recommendations; the seed's explicit NCF on a ratio split
+# (RMSE, MAE, AUC).
+RSDIST_BIN="$rsdist" "$repo/launch/rsdist-mpirun" -np 2 rsdist train \
+  --config configs/neumf_synthetic.ini --corpus "$out/ratings-corpus" --out "$out/neumf-run"
+"$rsdist" evaluate --run "$out/neumf-run" --split test
+"$rsdist" recommend --run "$out/neumf-run" --split test --k 5 --max_users 3
+"$rsdist" train --model ncf --corpus "$out/ratings-ratio-corpus" --out "$out/ncf-run" --epochs 5
 echo "[demo] corpora in $out; runs (metrics.jsonl, checkpoints/best) in $out/naml-run," \
-  "$out/gcl4sr-run, and the most-popular baseline in $out/pop-run and $out/pop-ratings-run"
+  "$out/gcl4sr-run, $out/neumf-run, $out/ncf-run, and the most-popular baseline in" \
+  "$out/pop-run and $out/pop-ratings-run"

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <string_view>
 
 #include "core/error.hpp"
 #include "core/ini.hpp"
@@ -161,6 +162,41 @@ std::int64_t Config::get_int(const std::string& name) const {
   const auto* v = std::get_if<std::int64_t>(&entry(name, "integer").value);
   RSDIST_CHECK(v != nullptr, "option '{}' is not an integer", name);
   return *v;
+}
+
+std::vector<std::string> Config::get_string_list(const std::string& name) const {
+  const std::string& text = get_string(name);
+  std::vector<std::string> items;
+  const auto trim = [](std::string_view v) {
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+    return std::string(v);
+  };
+  if (trim(text).empty()) return items;
+  std::string_view rest(text);
+  while (true) {
+    const auto comma = rest.find(',');
+    items.push_back(trim(rest.substr(0, comma)));
+    RSDIST_CHECK(!items.back().empty(), "invalid value '{}' for --{} ({}): an empty list item",
+                 text, name, origin(name));
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return items;
+}
+
+std::vector<std::int64_t> Config::get_int_list(const std::string& name,
+                                               std::int64_t minimum) const {
+  std::vector<std::int64_t> values;
+  for (const std::string& item : get_string_list(name)) {
+    std::int64_t v = 0;
+    const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), v);
+    RSDIST_CHECK(error == std::errc() && end == item.data() + item.size() && v >= minimum,
+                 "invalid value '{}' for --{} ({}): '{}' is not a whole number of at least {}",
+                 get_string(name), name, origin(name), item, minimum);
+    values.push_back(v);
+  }
+  return values;
 }
 
 double Config::get_float(const std::string& name) const {

@@ -33,6 +33,12 @@ class Config {
   double get_float(const std::string& name) const;
   const std::string& get_string(const std::string& name) const;
   bool get_bool(const std::string& name) const;
+  // A string option holding a comma-separated list ("64,32,16,8", "runs/gmf,runs/mlp"): the items,
+  // trimmed of spaces; an empty string is an empty list, an empty item an error naming the option
+  // and its origin.
+  std::vector<std::string> get_string_list(const std::string& name) const;
+  // The same for whole numbers of at least `minimum` each.
+  std::vector<std::int64_t> get_int_list(const std::string& name, std::int64_t minimum) const;
   const std::string& origin(const std::string& name) const;
   const std::string& text(const std::string& name) const;
 

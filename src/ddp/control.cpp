@@ -21,6 +21,7 @@ EpochDecision broadcast_decision(Communicator& comm, const EpochDecision& decisi
 }
 
 bool any_rank(Communicator& comm, bool local_request, at::Device device) {
+  if (comm.world_size() == 1) return local_request;  // no collective (nor device sync) needed
   at::Tensor flag = at::full({1}, local_request ? 1.0 : 0.0,
                              at::TensorOptions().dtype(at::kFloat).device(device));
   comm.all_reduce(flag, ReduceOp::kMax);

@@ -30,6 +30,11 @@ void uniform_(at::Tensor tensor, double low, double high, at::Generator& generat
   tensor.uniform_(low, high, generator);
 }
 
+void normal_(at::Tensor tensor, double mean, double std, at::Generator& generator) {
+  const at::NoGradGuard no_grad;
+  tensor.normal_(mean, std, generator);
+}
+
 void zeros_(at::Tensor tensor) {
   const at::NoGradGuard no_grad;
   tensor.zero_();

@@ -13,7 +13,7 @@
 //   * category and subcategory embeddings: uniform(-0.1, 0.1);
 //   * word embeddings: copied from the corpus's GloVe matrix, row 0 (<PAD>) zero.
 // GCL4SR's (gcl4sr_model.cpp) is the official code's: every parameter uniform(+-1/sqrt(D)), the
-// fixed gates Xavier.
+// fixed gates Xavier. NCF's and NeuMF's are their reference codes' (ncf_model.hpp, neumf_model.hpp).
 #pragma once
 
 #include <ATen/core/Generator.h>
@@ -32,6 +32,7 @@ at::Generator make_init_generator(std::uint64_t seed);
 // In place, without recording autograd history. `weight` is [out, in, kernel...] (dim >= 2).
 void xavier_uniform_(at::Tensor weight, double gain, at::Generator& generator);
 void uniform_(at::Tensor tensor, double low, double high, at::Generator& generator);
+void normal_(at::Tensor tensor, double mean, double std, at::Generator& generator);
 void zeros_(at::Tensor tensor);
 
 }  // namespace rsdist::models

@@ -65,6 +65,12 @@ struct EpochPlan {
   std::int64_t skip_batches = 0;  // batches of `samples` already done (a resumed epoch)
 };
 
+// What a task made of --init_from tensors that match none of its own by name.
+struct DerivedTensors {
+  std::vector<std::string> set;       // the model's tensors it set from them
+  std::vector<std::string> consumed;  // the source tensors it used
+};
+
 // One user's recommendations.
 struct Recommendation {
   std::string user;                // as named in the corpus
@@ -100,6 +106,14 @@ class Task {
   virtual std::optional<StepLoss> next_loss();
   // One line about the data pipeline for the epoch log (loader wait, de-duplication, ...).
   virtual std::string loader_summary() const { return {}; }
+
+  // --init_from: after the tensors that match by name were copied, the source tensors that matched
+  // none (name -> tensor); the task may derive some of its own from them (NeuMF's output layer
+  // from a GMF run's and an MLP run's).
+  virtual DerivedTensors initialise_from_unmatched(
+      const std::map<std::string, at::Tensor>& /*unmatched*/) {
+    return {};
+  }
 
   // State besides the module's parameters and buffers (see TaskState).
   virtual TaskState state() const { return {}; }

@@ -45,9 +45,12 @@ OptionSchema train_option_schema() {
       .at_least(1)
       .add_int("batch_size", 64, "samples per rank per step")
       .at_least(1)
-      .add_float("lr", 1e-4, "Adam learning rate")
+      .add_string("optimizer", "adam",
+                  "adam, or sgd (plain SGD without momentum, as NeuMF after pretraining)")
+      .choices({"adam", "sgd"})
+      .add_float("lr", 1e-4, "learning rate")
       .at_least(0)
-      .add_float("weight_decay", 0.0, "Adam weight decay")
+      .add_float("weight_decay", 0.0, "L2 weight decay of the optimizer")
       .at_least(0)
       .add_float("grad_clip", 4.0, "clip the global gradient norm to this (0: off)")
       .at_least(0)
@@ -62,6 +65,10 @@ OptionSchema train_option_schema() {
       .at_least(1)
       .add_bool("mixed_precision", false, "bf16 autocast on GPU")
       .add_int("loader_threads", 2, "background threads assembling batches")
+      .at_least(0)
+      .add_int("intra_op_threads", 0,
+               "LibTorch intra-op threads per rank (0: LibTorch's choice, OMP_NUM_THREADS or the "
+               "cores; 1 suits models whose steps are many tiny operations)")
       .at_least(0)
       .add_string("drop_last", "pad", "uneven data: pad (wrap around) or drop the remainder")
       .choices({"pad", "drop"})

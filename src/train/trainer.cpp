@@ -1,6 +1,7 @@
 #include "train/trainer.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/stack.h>
@@ -8,6 +9,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/sgd.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -26,6 +28,7 @@
 #include "ddp/stop_signals.hpp"
 #include "train/checkpoint.hpp"
 #include "train/early_stopping.hpp"
+#include "train/fused_adam.hpp"
 #include "train/metrics_log.hpp"
 #include "train/model_family.hpp"
 #include "train/optimizer_state.hpp"
@@ -54,7 +57,8 @@ struct GradientTraining {
   std::vector<NamedParameter> parameters;
   std::vector<at::Tensor> tensors;
   std::unique_ptr<ddp::Reducer> reducer;
-  std::unique_ptr<torch::optim::Adam> optimizer;
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  torch::optim::Adam* adam = nullptr;  // the optimizer when it is Adam (its state is checkpointed)
   std::unique_ptr<ddp::DistributedSampler> sampler;
   std::int64_t batches = 0;  // per epoch, on every rank
 };
@@ -99,8 +103,8 @@ struct Run {
   CheckpointState snapshot(std::int64_t epoch, std::int64_t next_batch) {
     CheckpointState s;
     s.model = model_state(task->model());
-    if (gradient)
-      s.optimizer = adam_state_to_checkpoint(*gradient->optimizer, gradient->parameters);
+    if (gradient && gradient->adam)
+      s.optimizer = adam_state_to_checkpoint(*gradient->adam, gradient->parameters);
     s.task = task->state();
     s.sampler = {epoch, next_batch};
     s.epoch = epoch;
@@ -132,22 +136,50 @@ Loggers open_run_directory(const Config& config, const Loggers& base_log, int ra
   return make_loggers(rank, world, base_log.root->level(), sinks);
 }
 
-// --init_from: the matching tensors of another run's checkpoint, reported by name.
+// --init_from RUN[,RUN...]: the tensors of other runs' checkpoints that match by name (each name
+// from one source at most), then what the task derives from the unmatched ones (NeuMF's output
+// layer from a GMF and an MLP run), reported by name.
 void initialise_from(Run& run) {
-  const fs::path source = checkpoint_of(run.config.get_string("init_from"), "--init_from");
-  const MatchingLoad load =
-      load_matching_state(run.task->model(), read_checkpoint_model(source).model, source);
-  RSDIST_CHECK(!load.loaded.empty(), "--init_from {}: no tensor of it matches this model by name",
-               source.string());
-  run.init_report = {{"checkpoint", source.string()},
-                     {"loaded", load.loaded},
-                     {"initial", load.initial},
-                     {"unused", load.unused}};
+  std::vector<fs::path> sources;
+  std::map<std::string, at::Tensor> unmatched;
+  std::map<std::string, fs::path> loaded_from;
+  for (const std::string& item : run.config.get_string_list("init_from")) {
+    const fs::path source = checkpoint_of(item, "--init_from");
+    const std::map<std::string, at::Tensor> state = read_checkpoint_model(source).model;
+    const MatchingLoad load = load_matching_state(run.task->model(), state, source);
+    for (const std::string& name : load.loaded) {
+      const auto [it, fresh] = loaded_from.emplace(name, source);
+      RSDIST_CHECK(fresh, "--init_from: tensor '{}' is in both {} and {}; name each tensor once",
+                   name, it->second.string(), source.string());
+    }
+    for (const std::string& name : load.unused) unmatched[name] = state.at(name);
+    sources.push_back(source);
+  }
+  RSDIST_CHECK(!sources.empty(), "--init_from names no run or checkpoint");
+  const DerivedTensors derivation = run.task->initialise_from_unmatched(unmatched);
+  const std::vector<std::string>& derived = derivation.set;
+  std::vector<std::string> loaded, initial, unused;
+  for (const auto& [name, source] : loaded_from) loaded.push_back(name);
+  for (const auto& [name, tensor] : model_state(run.task->model())) {
+    if (!loaded_from.count(name) && std::ranges::find(derived, name) == derived.end())
+      initial.push_back(name);
+  }
+  for (const auto& [name, tensor] : unmatched) {
+    if (std::ranges::find(derivation.consumed, name) == derivation.consumed.end())
+      unused.push_back(name);
+  }
+  RSDIST_CHECK(!loaded.empty() || !derived.empty(),
+               "--init_from {}: no tensor of it matches this model by name",
+               run.config.get_string("init_from"));
+  std::vector<std::string> names;
+  for (const fs::path& source : sources) names.push_back(source.string());
+  run.init_report = {{"checkpoints", names}, {"loaded", loaded},   {"derived", derived},
+                     {"initial", initial},   {"unused", unused}};
   run.log.root->info(
-      "--init_from {}: loaded {} tensor(s) [{}]; left at initial values [{}]; "
+      "--init_from {}: loaded {} tensor(s) [{}]; derived [{}]; left at initial values [{}]; "
       "not used [{}]",
-      source.string(), load.loaded.size(), fmt::join(load.loaded, ", "),
-      fmt::join(load.initial, ", "), fmt::join(load.unused, ", "));
+      fmt::join(names, ","), loaded.size(), fmt::join(loaded, ", "), fmt::join(derived, ", "),
+      fmt::join(initial, ", "), fmt::join(unused, ", "));
 }
 
 // What replica sync, the reducer and the optimizer see: the parameters that require a gradient.
@@ -171,10 +203,19 @@ GradientTraining gradient_training(const Config& config, Task& task,
   reducer_options.first_bucket_cap_bytes =
       static_cast<std::size_t>(config.get_float("first_bucket_mb") * 1e6);
   reducer_options.find_unused_parameters = !task.uses_every_parameter();
-  g.reducer = std::make_unique<ddp::Reducer>(g.tensors, comm, reducer_options);
-  g.optimizer = std::make_unique<torch::optim::Adam>(
-      g.tensors, torch::optim::AdamOptions(config.get_float("lr"))
-                     .weight_decay(config.get_float("weight_decay")));
+  // One rank averages over itself: no reducer (its bucket copies cost a quarter of a small
+  // model's step).
+  if (world > 1) g.reducer = std::make_unique<ddp::Reducer>(g.tensors, comm, reducer_options);
+  const double lr = config.get_float("lr"), weight_decay = config.get_float("weight_decay");
+  if (config.get_string("optimizer") == "sgd") {
+    g.optimizer = std::make_unique<torch::optim::SGD>(
+        g.tensors, torch::optim::SGDOptions(lr).weight_decay(weight_decay));
+  } else {
+    auto adam = std::make_unique<FusedAdam>(
+        g.tensors, torch::optim::AdamOptions(lr).weight_decay(weight_decay));
+    g.adam = adam.get();
+    g.optimizer = std::move(adam);
+  }
   ddp::SamplerOptions sampler_options;
   sampler_options.seed = static_cast<std::uint64_t>(config.get_int("seed"));
   sampler_options.tail =
@@ -200,8 +241,8 @@ void resume_from_checkpoint(Run& run, const std::optional<fs::path>& path) {
   }
   const CheckpointState state = read_checkpoint(*path);
   load_model_state(run.task->model(), state.model, *path);
-  if (run.gradient) {
-    restore_adam_state(*run.gradient->optimizer, run.gradient->parameters, state.optimizer);
+  if (run.gradient && run.gradient->adam) {
+    restore_adam_state(*run.gradient->adam, run.gradient->parameters, state.optimizer);
   }
   run.task->load_state(state.task);
   run.first_epoch = state.sampler.epoch;
@@ -230,6 +271,9 @@ Run set_up(const Config& config, ddp::Runtime& runtime, const Loggers& base_log)
   // seeded explicitly by (seed, epoch, sample).
   const auto seed = static_cast<std::uint64_t>(config.get_int("seed"));
   at::manual_seed(seed * 1000003u + static_cast<std::uint64_t>(rank));
+  if (const std::int64_t threads = config.get_int("intra_op_threads"); threads > 0) {
+    at::set_num_threads(static_cast<int>(threads));
+  }
 
   run.task = make_task(TaskContext{config, runtime.device(), rank, world});
   run.criterion = run_criterion(config);
@@ -255,12 +299,12 @@ Run set_up(const Config& config, ddp::Runtime& runtime, const Loggers& base_log)
 
 // --- One epoch ----------------------------------------------------------------------------------
 
-// Backward with the overlapped all-reduce, clipping of the averaged gradient, Adam.
+// Backward with the overlapped all-reduce, clipping of the averaged gradient, the optimizer step.
 void gradient_step(Run& run, StepLoss& step, double clip) {
   GradientTraining& g = *run.gradient;
-  g.reducer->prepare_for_backward();
+  if (g.reducer) g.reducer->prepare_for_backward();
   step.loss.backward();
-  g.reducer->finalize_backward();
+  if (g.reducer) g.reducer->finalize_backward();
   if (clip > 0) torch::nn::utils::clip_grad_norm_(g.tensors, clip);
   g.optimizer->step();
   at::NoGradGuard no_grad;
@@ -290,9 +334,7 @@ EpochTotals train_epoch(Run& run, std::int64_t epoch, Progress& progress,
   const bool mixed = config.get_bool("mixed_precision") && run.device().is_cuda();
   const double clip = config.get_float("grad_clip");
   const double lr = config.get_float("lr") * run.task->learning_rate_factor(epoch);
-  for (auto& group : g.optimizer->param_groups()) {
-    static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-  }
+  for (auto& group : g.optimizer->param_groups()) group.options().set_lr(lr);
   run.task->begin_epoch(
       {epoch, run.global_step, g.sampler->epoch_indices(epoch), batch_size, skip});
   progress.start_epoch(epoch, g.batches, skip);

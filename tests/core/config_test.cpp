@@ -206,5 +206,35 @@ TEST(Config, GettersCheckTypes) {
   EXPECT_EQ(c.get_float("epochs"), 16.0);  // integers widen to numbers
 }
 
+TEST(Config, CommaSeparatedListsNameTheOptionAndOriginOnBadItems) {
+  OptionSchema s("rsdist demo");
+  s.group("model").add_string("layers", "64,32,16,8", "widths").add_string("runs", "", "runs");
+  const Config c = resolve_config(s, {"--runs", " a/b , c "});
+  EXPECT_EQ(c.get_int_list("layers", 1), (std::vector<std::int64_t>{64, 32, 16, 8}));
+  EXPECT_EQ(c.get_string_list("runs"), (std::vector<std::string>{"a/b", "c"}));
+  EXPECT_TRUE(resolve_config(s, {}).get_string_list("runs").empty());
+  const auto message = [&](const std::vector<std::string>& args, bool ints) {
+    try {
+      const Config bad = resolve_config(s, args);
+      if (ints) {
+        bad.get_int_list("layers", 1);
+      } else {
+        bad.get_string_list("runs");
+      }
+    } catch (const Error& e) {
+      return e.message();
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message({"--layers", "64,x"}, true),
+            "invalid value '64,x' for --layers (command line): 'x' is not a whole number of at "
+            "least 1");
+  EXPECT_EQ(message({"--layers", "64,0"}, true),
+            "invalid value '64,0' for --layers (command line): '0' is not a whole number of at "
+            "least 1");
+  EXPECT_EQ(message({"--runs", "a,,b"}, false),
+            "invalid value 'a,,b' for --runs (command line): an empty list item");
+}
+
 }  // namespace
 }  // namespace rsdist

@@ -7,6 +7,7 @@
 #include <ATen/Context.h>
 #include <ATen/ops/from_blob.h>
 #include <ATen/ops/matmul.h>
+#include <ATen/ops/zeros.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -303,6 +304,27 @@ TEST(RankSampled, HandComputedWithTiesAgainstThePositive) {
   EXPECT_DOUBLE_EQ(r.at("sampled_ndcg1"), 1.0 / 3.0);
   EXPECT_DOUBLE_EQ(r.at("sampled_ndcg3"), (d(2) + 1.0) / 3.0);
   EXPECT_DOUBLE_EQ(r.at("sampled_mrr"), (1.0 / 3.0 + 1.0 + 1.0 / 5.0) / 3.0);
+}
+
+// NCF's protocol: the held-out item (column 0) against 99 negatives, HR@10 and NDCG@10 by hand.
+TEST(RankSampled, OnePlusNinetyNineByHand) {
+  // User a: 3 negatives above the positive (rank 3, 0-based): hit, NDCG 1 / log2(5).
+  // User b: 10 negatives above (rank 10): no hit at 10. User c: none above: NDCG 1.
+  at::Tensor scores = at::zeros({3, 100}, at::kFloat);
+  scores[0].fill_(0.1F);
+  scores[0][0].fill_(0.5F);
+  scores[0].slice(0, 1, 4).fill_(0.9F);
+  scores[1].fill_(-1.0F);
+  scores[1][0].fill_(0.0F);
+  scores[1].slice(0, 50, 60).fill_(2.0F);
+  scores[2].uniform_(-1, 0);
+  scores[2][0].fill_(3.0F);
+  RankingMetrics metrics(Cutoffs{10});
+  rank_sampled(scores, metrics);
+  const auto r = metrics.result("sampled_");
+  EXPECT_DOUBLE_EQ(r.at("sampled_hr10"), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(r.at("sampled_ndcg10"), (1.0 / std::log2(5.0) + 1.0) / 3.0);
+  EXPECT_DOUBLE_EQ(r.at("sampled_mrr"), (1.0 / 4.0 + 1.0 / 11.0 + 1.0) / 3.0);
 }
 
 TEST(RankSampled, RejectsBadShapesAndNaN) {

@@ -63,9 +63,11 @@ fs::path ToyFamily::corpus_;
 TEST(ModelFamilies, TheRegistryKnowsEveryFamilyLinkedIn) {
   std::vector<std::string> names;
   for (const ModelFamily* f : model_families()) names.push_back(f->name);
-  EXPECT_EQ(names, (std::vector<std::string>{"gcl4sr", "naml", "pop", "toy"}));
-  const std::string message = error_of([] { model_family("ncf"); });
-  EXPECT_NE(message.find("--model ncf: no such model family (registered: gcl4sr, naml, pop, toy)"),
+  EXPECT_EQ(names, (std::vector<std::string>{"gcl4sr", "gmf", "mlp", "naml", "ncf", "neumf", "pop",
+                                             "toy"}));
+  const std::string message = error_of([] { model_family("bpr"); });
+  EXPECT_NE(message.find("--model bpr: no such model family (registered: gcl4sr, gmf, mlp, naml, "
+                         "ncf, neumf, pop, toy)"),
             std::string::npos)
       << message;
   EXPECT_NE(error_of([] { register_model_family(model_family("toy")); }).find("registered twice"),
@@ -87,7 +89,7 @@ TEST_F(ToyFamily, OptionsHelpAndDefaultsComeFromTheFamily) {
   const auto help = run_rsdist({"train", "--help"});
   EXPECT_NE(help.out.find("[toy]"), std::string::npos) << help.out;
   EXPECT_NE(help.out.find("--toy_dim"), std::string::npos);
-  EXPECT_NE(help.out.find("gcl4sr|naml|pop|toy"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("gcl4sr|gmf|mlp|naml|ncf|neumf|pop|toy"), std::string::npos) << help.out;
   const auto config = run_rsdist(with(args("o", 1), {"--print_config"}));
   ASSERT_EQ(config.code, 0) << config.err;
   // The resolved line of `key` in --print_config's output.
@@ -178,8 +180,8 @@ TEST_F(ToyFamily, InitFromLoadsWhatMatchesAndReportsTheRest) {
   const auto r =
       run_rsdist(with(args(stage2, 1), {"--toy_head", "true", "--init_from", stage1.string()}));
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.err.find("loaded 2 tensor(s) [item_factors, user_factors]; left at initial values "
-                       "[head_weight]; not used []"),
+  EXPECT_NE(r.err.find("loaded 2 tensor(s) [item_factors, user_factors]; derived []; left at "
+                       "initial values [head_weight]; not used []"),
             std::string::npos)
       << r.err;
   const auto report =
@@ -187,7 +189,7 @@ TEST_F(ToyFamily, InitFromLoadsWhatMatchesAndReportsTheRest) {
   EXPECT_EQ(report["loaded"], (nlohmann::json{"item_factors", "user_factors"}));
   EXPECT_EQ(report["initial"], (nlohmann::json{"head_weight"}));
   EXPECT_EQ(report["unused"], nlohmann::json::array());
-  EXPECT_EQ(fs::path(report["checkpoint"].get<std::string>()).filename(), "epoch-0001");
+  EXPECT_EQ(fs::path(report["checkpoints"][0].get<std::string>()).filename(), "epoch-0001");
   // A checkpoint directory works as well, and what the model lacks is reported as unused.
   const auto best2 = stage2 / "checkpoints" / "best";
   const auto b = run_rsdist(with(args(back, 1), {"--init_from", best2.string()}));
