@@ -250,6 +250,8 @@ def main():
     ap.add_argument("--sparse_adam", action="store_true",
                     help="sparse embedding gradients + torch SparseAdam (lazy) for the embeddings; "
                          "default: dense Adam over all parameters, as the official Keras code")
+    ap.add_argument("--fused_adam", action="store_true",
+                    help="torch.optim.Adam(fused=True): the fused kernel rsdist's trainer runs")
     ap.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     ap.add_argument("--json", help="write the figures and configuration here")
     a = ap.parse_args()
@@ -267,7 +269,8 @@ def main():
     emb = [m.weight for m in model.modules() if isinstance(m, nn.Embedding)]
     dense = [p for p in model.parameters() if all(p is not e for e in emb)]
     opts = ([torch.optim.SparseAdam(emb, lr=a.lr), torch.optim.Adam(dense, lr=a.lr)]
-            if a.sparse_adam else [torch.optim.Adam(model.parameters(), lr=a.lr)])
+            if a.sparse_adam else
+            [torch.optim.Adam(model.parameters(), lr=a.lr, fused=a.fused_adam or None)])
     step = make_step(model, opts, nn.BCEWithLogitsLoss())
     has_test = (np.diff(c["test_offsets"]) == 1) & (c["negatives_test"][:, 0] >= 0)
     eval_users = np.flatnonzero(has_test)

@@ -23,16 +23,13 @@ InteractionTask::InteractionTask(const TaskContext& context, std::int64_t negati
 
 void InteractionTask::begin_epoch(EpochPlan plan) {
   batcher_.reset();
-  std::vector<std::int64_t>& order = plan.samples;
-  const auto skip = std::min<std::int64_t>(plan.skip_batches * plan.batch_size,
-                                           static_cast<std::int64_t>(order.size()));
-  order.erase(order.begin(), order.begin() + skip);
   loader::InteractionBatcherOptions options;
   options.batch_size = plan.batch_size;
   options.epoch = plan.epoch;
   options.threads = static_cast<std::int32_t>(config_.get_int("loader_threads"));
   options.device = device_;
-  batcher_ = std::make_unique<loader::InteractionBatcher>(*instances_, std::move(order), options);
+  batcher_ = std::make_unique<loader::InteractionBatcher>(
+      *instances_, std::move(plan).remaining_samples(), options);
   model().train();
 }
 

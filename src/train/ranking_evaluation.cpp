@@ -50,6 +50,9 @@ RankingSource ratings_ranking_source(const loader::RatingsEvalSplit& split) {
 Metrics evaluate_ranking(const RankingSource& source, const RankingSettings& settings,
                          ddp::Communicator& comm, const EvaluateOptions& options,
                          at::Device device) {
+  RSDIST_CHECK(!options.prediction_file,
+               "--prediction writes MIND's prediction.txt, which ranking items for users has no "
+               "equivalent of; use 'rsdist recommend' for top-k lists");
   const at::NoGradGuard no_grad;
   eval::RankingMetrics full(settings.cutoffs), sampled(settings.cutoffs);
   std::int64_t unmaskable = 0;

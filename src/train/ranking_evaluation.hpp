@@ -63,7 +63,7 @@ RankingSource sequence_ranking_source(const loader::SeqEvalSplit& split);
 // The same for an interaction-matrix corpus split (loader/ratings/ratings_eval_split.hpp).
 RankingSource ratings_ranking_source(const loader::RatingsEvalSplit& split);
 
-// Every rank must call it; every rank gets the same metrics.
+// Every rank must call it; every rank gets the same metrics. A prediction file (MIND's) is refused.
 Metrics evaluate_ranking(const RankingSource& source, const RankingSettings& settings,
                          ddp::Communicator& comm, const EvaluateOptions& options,
                          at::Device device);

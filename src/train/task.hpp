@@ -9,6 +9,7 @@
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -63,6 +64,14 @@ struct EpochPlan {
   std::vector<std::int64_t> samples;  // this rank's samples, sampler order
   std::int64_t batch_size = 0;
   std::int64_t skip_batches = 0;  // batches of `samples` already done (a resumed epoch)
+
+  // The samples still to serve: `samples` without its first skip_batches batches.
+  std::vector<std::int64_t> remaining_samples() && {
+    const auto skip = std::min<std::size_t>(
+        static_cast<std::size_t>(skip_batches * batch_size), samples.size());
+    samples.erase(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(skip));
+    return std::move(samples);
+  }
 };
 
 // What a task made of --init_from tensors that match none of its own by name.

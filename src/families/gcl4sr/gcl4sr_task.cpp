@@ -61,10 +61,6 @@ class Gcl4srTask final : public Task {
 
   void begin_epoch(EpochPlan plan) override {
     batcher_.reset();
-    std::vector<std::int64_t>& samples = plan.samples;
-    const auto skip = std::min<std::int64_t>(plan.skip_batches * plan.batch_size,
-                                             static_cast<std::int64_t>(samples.size()));
-    samples.erase(samples.begin(), samples.begin() + skip);
     loader::SeqBatcherOptions options;
     options.batch_size = plan.batch_size;
     options.batch = batch_options_;
@@ -75,7 +71,7 @@ class Gcl4srTask final : public Task {
     options.threads = static_cast<std::int32_t>(config_.get_int("loader_threads"));
     options.device = device_;
     batcher_ = std::make_unique<loader::SeqBatcher>(corpus_, corpus_.splits.train,
-                                                    std::move(samples), options);
+                                                    std::move(plan).remaining_samples(), options);
     model_->train();
   }
 
@@ -103,9 +99,6 @@ class Gcl4srTask final : public Task {
   bool split_labeled(Split) const override { return true; }
 
   Metrics evaluate(Split split, ddp::Communicator& comm, const EvaluateOptions& options) override {
-    RSDIST_CHECK(!options.prediction_file,
-                 "--prediction writes MIND's prediction.txt, which GCL4SR has no equivalent of; "
-                 "use 'rsdist recommend' for top-k lists");
     const loader::SeqEvalSplit eval_split(corpus_, examples_of(split));
     model_->eval();
     const Metrics metrics =

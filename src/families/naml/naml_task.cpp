@@ -81,19 +81,18 @@ class NamlTask final : public Task {
       samples_.reset();
       samples_.emplace(loader::TrainSamples::load_for_samples(corpus_, samples, options));
     }
-    const auto skip = std::min<std::int64_t>(plan.skip_batches * plan.batch_size,
-                                             static_cast<std::int64_t>(samples.size()));
-    samples.erase(samples.begin(), samples.begin() + skip);
+    const std::int64_t epoch = plan.epoch, batch_size = plan.batch_size;
+    std::vector<std::int64_t> remaining = std::move(plan).remaining_samples();
     loader::ClickBatcherOptions options;
-    options.batch_size = plan.batch_size;
+    options.batch_size = batch_size;
     options.negative_sample_num = static_cast<std::int32_t>(config_.get_int("negative_sample_num"));
     options.dedup = config_.get_bool("dedup_news");
     options.seed = static_cast<std::uint64_t>(config_.get_int("seed"));
-    options.epoch = plan.epoch;
+    options.epoch = epoch;
     options.threads = static_cast<std::int32_t>(config_.get_int("loader_threads"));
     options.device = device_;
     batcher_ =
-        std::make_unique<loader::ClickBatcher>(*samples_, *table_, std::move(samples), options);
+        std::make_unique<loader::ClickBatcher>(*samples_, *table_, std::move(remaining), options);
     model_->train();
   }
 

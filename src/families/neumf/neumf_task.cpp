@@ -51,9 +51,6 @@ class NeuMfTask final : public InteractionTask {
   bool split_labeled(Split) const override { return true; }
 
   Metrics evaluate(Split split, ddp::Communicator& comm, const EvaluateOptions& options) override {
-    RSDIST_CHECK(!options.prediction_file,
-                 "--prediction writes MIND's prediction.txt; on a ratings corpus use 'rsdist "
-                 "recommend' for top-k lists");
     const loader::RatingsEvalSplit eval_split(corpus(), split == Split::kTest);
     RankingSource source = ranking_source(eval_split);
     if (!full_ranking_) source.full_scores = nullptr;

@@ -38,9 +38,6 @@ class RatingsPopulation final : public Population {
 
   Metrics evaluate(const at::Tensor& counts, Split split, ddp::Communicator& comm,
                    const EvaluateOptions& options) override {
-    RSDIST_CHECK(!options.prediction_file,
-                 "--prediction writes MIND's prediction.txt; on a ratings corpus use 'rsdist "
-                 "recommend' for top-k lists");
     const loader::RatingsEvalSplit eval_split(corpus_, split == Split::kTest);
     return evaluate_ranking(ranking_source(counts, eval_split), ranking_, comm, options, device_);
   }
