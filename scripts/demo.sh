@@ -49,7 +49,8 @@ RSDIST_BIN="$rsdist" "$repo/launch/rsdist-mpirun" -np 2 rsdist train \
   --config configs/neumf_synthetic.ini --corpus "$out/ratings-corpus" --out "$out/neumf-run"
 "$rsdist" evaluate --run "$out/neumf-run" --split test
 "$rsdist" recommend --run "$out/neumf-run" --split test --k 5 --max_users 3
-"$rsdist" train --model ncf --corpus "$out/ratings-ratio-corpus" --out "$out/ncf-run" --epochs 5
+"$rsdist" train --model ncf --corpus "$out/ratings-ratio-corpus" --out "$out/ncf-run" --epochs 10 \
+  --batch_size 256
 echo "[demo] corpora in $out; runs (metrics.jsonl, checkpoints/best) in $out/naml-run," \
   "$out/gcl4sr-run, $out/neumf-run, $out/ncf-run, and the most-popular baseline in" \
   "$out/pop-run and $out/pop-ratings-run"
