@@ -6,6 +6,7 @@
 // a link error or a silent fallback.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -32,5 +33,8 @@ void require_backend(const std::string& name);
 int cuda_device_count();
 // Makes `device` current for this process's CUDA work; throws in builds without CUDA.
 void bind_cuda_device(int device);
+// Free memory of the current CUDA device in bytes (cudaMemGetInfo; memory LibTorch's caching
+// allocator holds but does not use is not counted); throws in builds without CUDA.
+std::int64_t cuda_free_memory_bytes();
 
 }  // namespace rsdist::ddp

@@ -22,6 +22,13 @@ int cuda_device_count() {
   return count;
 }
 
+std::int64_t cuda_free_memory_bytes() {
+  std::size_t free = 0, total = 0;
+  const cudaError_t rc = cudaMemGetInfo(&free, &total);
+  RSDIST_CHECK(rc == cudaSuccess, "cudaMemGetInfo failed: {}", cudaGetErrorString(rc));
+  return static_cast<std::int64_t>(free);
+}
+
 void bind_cuda_device(int device) {
   const cudaError_t rc = cudaSetDevice(device);
   RSDIST_CHECK(rc == cudaSuccess, "cudaSetDevice({}) failed: {}", device, cudaGetErrorString(rc));

@@ -9,4 +9,6 @@ int cuda_device_count() { return 0; }
 
 void bind_cuda_device(int) { RSDIST_BACKEND_MISSING("CUDA", "RSDIST_WITH_CUDA"); }
 
+std::int64_t cuda_free_memory_bytes() { RSDIST_BACKEND_MISSING("CUDA", "RSDIST_WITH_CUDA"); }
+
 }  // namespace rsdist::ddp

@@ -40,7 +40,7 @@ std::optional<StepLoss> InteractionTask::next_loss() {
   return StepLoss{batch_loss(*batch), batch->size(), {}};
 }
 
-std::string InteractionTask::loader_summary() const {
+std::string InteractionTask::epoch_summary() const {
   if (!batcher_) return {};
   const loader::InteractionLoaderStatistics& s = batcher_->statistics();
   return fmt::format("loader wait {:.2f} s; assembling {:.2f} s on the loader threads; {} sampled "

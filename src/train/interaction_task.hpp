@@ -25,7 +25,7 @@ class InteractionTask : public Task {
   std::vector<std::int64_t> shard_sizes() const override { return {instances_->size()}; }
   void begin_epoch(EpochPlan plan) override;
   std::optional<StepLoss> next_loss() override;
-  std::string loader_summary() const override;
+  std::string epoch_summary() const override;
 
  protected:
   // Reads --corpus; `negatives` per positive (0: every rating is an instance, with its rating as

@@ -113,8 +113,9 @@ class Task {
   virtual void begin_epoch(EpochPlan plan);
   // Forward of the next batch in training mode; nullopt after the epoch's last.
   virtual std::optional<StepLoss> next_loss();
-  // One line about the data pipeline for the epoch log (loader wait, de-duplication, ...).
-  virtual std::string loader_summary() const { return {}; }
+  // One line for the epoch's log line: the data pipeline (loader wait, de-duplication, ...), or
+  // what a closed-form fit chose (EASE's lambda sweep).
+  virtual std::string epoch_summary() const { return {}; }
 
   // --init_from: after the tensors that match by name were copied, the source tensors that matched
   // none (name -> tensor); the task may derive some of its own from them (NeuMF's output layer

@@ -460,10 +460,11 @@ void checkpoint_epoch(Run& run, std::int64_t epoch, const ddp::EpochDecision& de
 }
 
 void log_epoch(const Run& run, const Json& record, const ddp::EpochDecision& decision) {
-  const std::string loader = run.task->loader_summary();
+  const std::string loader = run.task->epoch_summary();
   const std::string dev = record.contains("dev") ? record["dev"].dump() : "dev not evaluated";
   if (run.task->closed_form()) {
-    run.log.root->info("fit: {}{}", dev, decision.improved ? " (best)" : "");
+    run.log.root->info("fit: {}{}{}", dev, decision.improved ? " (best)" : "",
+                       loader.empty() ? "" : "; " + loader);
     return;
   }
   run.log.root->info("epoch {}: loss {:.4f}{}, {:.0f} samples/s, {}{}{}",

@@ -85,7 +85,7 @@ class Gcl4srTask final : public Task {
                     {{"main", l.main.detach()}, {"gcl", l.gcl.detach()}, {"mmd", l.mmd.detach()}}};
   }
 
-  std::string loader_summary() const override {
+  std::string epoch_summary() const override {
     if (!batcher_) return {};
     const loader::SeqLoaderStatistics s = batcher_->statistics();
     return fmt::format(

@@ -104,7 +104,7 @@ class NamlTask final : public Task {
     return StepLoss{models::negative_log_softmax_loss(logits), batch->candidate_index.size(0), {}};
   }
 
-  std::string loader_summary() const override {
+  std::string epoch_summary() const override {
     if (!batcher_) return {};
     const auto& s = batcher_->statistics();
     return fmt::format(
