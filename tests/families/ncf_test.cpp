@@ -14,6 +14,7 @@
 
 #include "app/cli_runner.hpp"
 #include "data/ratings/ratings_corpus.hpp"
+#include "families/ratings_fixture.hpp"
 #include "support/mpi_job.hpp"
 #include "support/run_records.hpp"
 #include "support/temp_dir.hpp"
@@ -31,15 +32,9 @@ using rsdist::testing::with;
 
 // Synthetic u.data -> a ratings corpus with `split` (loo with 99 negatives, or ratio).
 fs::path make_corpus(const fs::path& dir, const std::string& split) {
-  EXPECT_EQ(run_rsdist({"synth", "ratings", "--out", (dir / "raw").string(), "--seed", "3"}).code,
-            0);
-  std::vector<std::string> args = {"preprocess", "ratings", "--input",
-                                   (dir / "raw" / "u.data").string(), "--out",
-                                   (dir / "corpus").string(), "--split", split};
+  std::vector<std::string> args = {"--split", split};
   if (split == "loo") args.insert(args.end(), {"--negatives", "99"});
-  const auto p = run_rsdist(args);
-  EXPECT_EQ(p.code, 0) << p.err;
-  return dir / "corpus";
+  return rsdist::testing::make_ratings_corpus(dir, 3, args);
 }
 
 std::vector<std::string> train_args(const std::string& model, const fs::path& corpus,

@@ -11,6 +11,7 @@
 
 #include "app/cli_runner.hpp"
 #include "data/ratings/ratings_corpus.hpp"
+#include "families/ratings_fixture.hpp"
 #include "support/mpi_job.hpp"
 #include "support/popularity_baselines.hpp"
 #include "support/run_records.hpp"
@@ -133,12 +134,9 @@ std::pair<double, double> sampled_popularity(const ratings::RatingsCorpus& corpu
 
 TEST(Pop, OnRatingsGivesFullRankingAndTheSampledProtocol) {
   TempDir tmp;
-  ASSERT_EQ(run_rsdist({"synth", "ratings", "--out", (tmp / "raw").string(), "--seed", "4"}).code,
-            0);
-  const auto corpus = tmp / "corpus";
-  const auto p = run_rsdist({"preprocess", "ratings", "--input", (tmp / "raw" / "u.data").string(),
-                             "--out", corpus.string(), "--split", "loo", "--negatives", "99"});
-  ASSERT_EQ(p.code, 0) << p.err;
+  const auto corpus =
+      rsdist::testing::make_ratings_corpus(tmp.path(), 4, {"--split", "loo", "--negatives", "99"});
+  ASSERT_FALSE(HasFailure());
   const auto run = tmp / "run";
   const auto r = run_rsdist(
       rsdist::testing::with(pop_args(corpus, run), {"--backend", "local", "--metrics_k", "10"}));
@@ -176,13 +174,9 @@ TEST(Pop, TwoRanksGiveOneProcesssFigures) {
   TempDir tmp;
   const auto seq_corpus = rsdist::testing::make_gcl4sr_corpus(tmp / "seq");
   const auto mind_corpus = rsdist::testing::make_naml_corpus(tmp / "mind");
-  const auto ratings_corpus = tmp / "ratings" / "corpus";
-  ASSERT_EQ(run_rsdist({"synth", "ratings", "--out", (tmp / "ratings" / "raw").string()}).code, 0);
-  ASSERT_EQ(
-      run_rsdist({"preprocess", "ratings", "--input", (tmp / "ratings" / "raw" / "u.data").string(),
-                  "--out", ratings_corpus.string(), "--split", "loo"})
-          .code,
-      0);
+  const auto ratings_corpus =
+      rsdist::testing::make_ratings_corpus(tmp / "ratings", 1, {"--split", "loo"});
+  ASSERT_FALSE(HasFailure());
   for (const auto& corpus : {seq_corpus, mind_corpus, ratings_corpus}) {
     const auto one = tmp / (corpus.parent_path().filename().string() + "-one");
     const auto two = tmp / (corpus.parent_path().filename().string() + "-two");
