@@ -15,7 +15,6 @@
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/binary_cross_entropy_with_logits.h>
-#include <ATen/ops/from_blob.h>
 #include <ATen/ops/tensor.h>
 #include <fmt/format.h>
 #include <torch/optim/adam.h>
@@ -39,6 +38,7 @@
 #include "loader/ratings/ratings_eval_split.hpp"
 #include "models/neumf_model.hpp"
 #include "train/fused_adam.hpp"
+#include "train/ranking_evaluation.hpp"
 
 namespace {
 using namespace rsdist;
@@ -181,16 +181,14 @@ int run(const Config& c) {
     for (std::int64_t first = 0; first < users; first += chunk) {
       std::vector<std::int64_t> examples;
       for (std::int64_t e = first; e < std::min(users, first + chunk); ++e) examples.push_back(e);
-      std::vector<std::int64_t> user_ids;
-      for (const std::int64_t e : examples) user_ids.push_back(split.user(e));
-      const at::Tensor u = at::tensor(user_ids, at::kLong).to(device);
+      const train::RankingChunk c{first / chunk, examples};
+      const at::Tensor u = train::ratings_chunk_users(split, c, device);
       if (split.has_candidates()) {
         auto start = Clock::now();
-        std::vector<std::int32_t> candidates = split.candidates(examples);
-        const auto b = static_cast<std::int64_t>(examples.size());
-        const std::int64_t width = static_cast<std::int64_t>(candidates.size()) / b;
-        const at::Tensor items = at::from_blob(candidates.data(), {b * width}, at::kInt).to(device, at::kLong);
-        eval::rank_sampled(model->forward(u.repeat_interleave(width), items).view({b, width}), sampled);
+        const at::Tensor items = train::ratings_chunk_candidates(split, c, device);
+        eval::rank_sampled(
+            model->forward(u.repeat_interleave(items.size(1)), items.view(-1)).view_as(items),
+            sampled);
         sampled_ms += ms_since(start);
       }
       auto start = Clock::now();

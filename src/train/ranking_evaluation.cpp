@@ -1,6 +1,8 @@
 #include "train/ranking_evaluation.hpp"
 
 #include <ATen/core/grad_mode.h>
+#include <ATen/ops/from_blob.h>
+#include <ATen/ops/tensor.h>
 
 #include <algorithm>
 
@@ -45,6 +47,24 @@ RankingSource sequence_ranking_source(const loader::SeqEvalSplit& split) {
 
 RankingSource ratings_ranking_source(const loader::RatingsEvalSplit& split) {
   return split_ranking_source(split);
+}
+
+at::Tensor ratings_chunk_users(const loader::RatingsEvalSplit& split, const RankingChunk& chunk,
+                               at::Device device) {
+  std::vector<std::int64_t> users;
+  users.reserve(chunk.users.size());
+  for (const std::int64_t e : chunk.users) users.push_back(split.user(e));
+  return at::tensor(users, at::kLong).to(device);
+}
+
+at::Tensor ratings_chunk_candidates(const loader::RatingsEvalSplit& split,
+                                    const RankingChunk& chunk, at::Device device) {
+  std::vector<std::int32_t> candidates = split.candidates(chunk.users);
+  const auto b = static_cast<std::int64_t>(chunk.users.size());
+  RSDIST_CHECK(b > 0 && !candidates.empty(), "no sampled candidates for {} users", b);
+  return at::from_blob(candidates.data(), {b, static_cast<std::int64_t>(candidates.size()) / b},
+                       at::kInt)
+      .to(device, at::kLong);
 }
 
 Metrics evaluate_ranking(const RankingSource& source, const RankingSettings& settings,
@@ -117,6 +137,18 @@ std::vector<Recommendation> recommend_ranking(
     out.push_back(std::move(r));
   }
   return out;
+}
+
+std::vector<Recommendation> recommend_ratings(const RankingSource& source,
+                                              const loader::RatingsEvalSplit& split,
+                                              const std::vector<std::string>& users,
+                                              std::int64_t k, std::int64_t max_users,
+                                              const RankingSettings& settings,
+                                              const std::string& source_name) {
+  return recommend_ranking(
+      source, split.select(users, max_users, source_name), k, settings,
+      [&](std::int64_t e) { return split.user_name(e); },
+      [&](std::int64_t item) { return split.item_name(item); });
 }
 
 }  // namespace rsdist::train

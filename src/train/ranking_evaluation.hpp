@@ -62,6 +62,13 @@ struct RankingSource {
 RankingSource sequence_ranking_source(const loader::SeqEvalSplit& split);
 // The same for an interaction-matrix corpus split (loader/ratings/ratings_eval_split.hpp).
 RankingSource ratings_ranking_source(const loader::RatingsEvalSplit& split);
+// A ratings split chunk's corpus user ids, int64 [B] on `device`.
+at::Tensor ratings_chunk_users(const loader::RatingsEvalSplit& split, const RankingChunk& chunk,
+                               at::Device device);
+// A ratings split chunk's sampled candidates, int64 [B, 1 + N] on `device`: column 0 each user's
+// held-out item, then its stored negatives (the split must have candidates).
+at::Tensor ratings_chunk_candidates(const loader::RatingsEvalSplit& split,
+                                    const RankingChunk& chunk, at::Device device);
 
 // Every rank must call it; every rank gets the same metrics. A prediction file (MIND's) is refused.
 Metrics evaluate_ranking(const RankingSource& source, const RankingSettings& settings,
@@ -75,5 +82,14 @@ std::vector<Recommendation> recommend_ranking(
     const RankingSource& source, std::vector<std::int64_t> users, std::int64_t k,
     const RankingSettings& settings, const std::function<std::string(std::int64_t)>& user_name,
     const std::function<std::string(std::int64_t)>& item_name);
+
+// recommend_ranking for a ratings split: the named `users` (or its first `max_users`; `source_name`
+// names the corpus in errors), with the corpus's user and item names.
+std::vector<Recommendation> recommend_ratings(const RankingSource& source,
+                                              const loader::RatingsEvalSplit& split,
+                                              const std::vector<std::string>& users,
+                                              std::int64_t k, std::int64_t max_users,
+                                              const RankingSettings& settings,
+                                              const std::string& source_name);
 
 }  // namespace rsdist::train

@@ -10,6 +10,7 @@
 
 #include "app/cli_runner.hpp"
 #include "data/ratings/ratings_corpus.hpp"
+#include "families/ratings_fixture.hpp"
 #include "support/mpi_job.hpp"
 #include "support/run_records.hpp"
 #include "support/temp_dir.hpp"
@@ -29,13 +30,9 @@ class Ease : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    EXPECT_EQ(run_rsdist({"synth", "ratings", "--out", (dir_->path() / "raw").string()}).code, 0);
-    corpus_ = dir_->path() / "corpus";
-    const auto p = run_rsdist({"preprocess", "ratings", "--input",
-                               (dir_->path() / "raw" / "u.data").string(), "--out",
-                               corpus_.string(), "--split", "heldout_users", "--heldout_users",
-                               "40", "--implicit_threshold", "4"});
-    EXPECT_EQ(p.code, 0) << p.err;
+    corpus_ = rsdist::testing::make_ratings_corpus(
+        dir_->path(), 1,
+        {"--split", "heldout_users", "--heldout_users", "40", "--implicit_threshold", "4"});
   }
   static void TearDownTestSuite() { delete dir_; }
   static std::vector<std::string> args(const fs::path& out) {
@@ -113,6 +110,30 @@ TEST_F(Ease, AnInvalidLambdaIsNamedWithItsOrigin) {
             std::string::npos)
       << r.err;
   EXPECT_FALSE(fs::exists(tmp / "run" / "results.json"));
+}
+
+// On a loo corpus with stored candidates EASE also gives the sampled protocol, from the scores of
+// the very chunk being evaluated: many small chunks give one chunk's metrics.
+TEST(EaseOnLoo, SampledProtocolFromEachChunksOwnScores) {
+  TempDir tmp;
+  const auto corpus =
+      rsdist::testing::make_ratings_corpus(tmp.path(), 1, {"--split", "loo", "--negatives", "99"});
+  ASSERT_FALSE(HasFailure());
+  nlohmann::json dev[2];
+  const char* chunk_users[2] = {"1024", "7"};
+  for (int i = 0; i < 2; ++i) {
+    const auto run = tmp / ("run" + std::to_string(i));
+    const auto r = run_rsdist({"train", "--model", "ease", "--corpus", corpus.string(), "--out",
+                               run.string(), "--backend", "local", "--eval_batch_size",
+                               chunk_users[i]});
+    ASSERT_EQ(r.code, 0) << r.err;
+    dev[i] = read_jsonl(run / "metrics.jsonl")[0]["dev"];
+  }
+  EXPECT_GT(dev[0]["sampled_users"].get<double>(), 200);
+  EXPECT_EQ(dev[0]["sampled_users"], dev[0]["users"]);
+  for (const char* m : {"sampled_hr10", "sampled_ndcg20", "sampled_mrr", "hr10", "ndcg100"}) {
+    EXPECT_NEAR(dev[0][m].get<double>(), dev[1][m].get<double>(), 1e-9) << m;
+  }
 }
 
 #ifdef RSDIST_MPIEXEC

@@ -1,6 +1,7 @@
 // A per-user CSR of interactions: the one shape every part of a ratings corpus has.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -30,6 +31,17 @@ struct UserItemMatrix {
   std::span<const std::int64_t> timestamps_of(std::int64_t user) const {
     return {timestamps.data() + offsets[static_cast<std::size_t>(user)],
             static_cast<std::size_t>(size_of(user))};
+  }
+
+  // The user of every entry, in entry order.
+  std::vector<std::int32_t> entry_users() const {
+    std::vector<std::int32_t> users(items.size());
+    for (std::int64_t u = 0; u < num_users(); ++u) {
+      std::fill(users.begin() + offsets[static_cast<std::size_t>(u)],
+                users.begin() + offsets[static_cast<std::size_t>(u) + 1],
+                static_cast<std::int32_t>(u));
+    }
+    return users;
   }
 
   // Appends entry `e` of `from` to the row being built; end_row() closes it.

@@ -1,7 +1,6 @@
 #include "families/ease/ease_task.hpp"
 
 #include <ATen/core/grad_mode.h>
-#include <ATen/ops/from_blob.h>
 #include <ATen/ops/matmul.h>
 #include <ATen/ops/tensor.h>
 #include <ATen/ops/zeros.h>
@@ -126,10 +125,8 @@ class EaseTask final : public Task {
   std::vector<Recommendation> recommend(Split split, const std::vector<std::string>& users,
                                         std::int64_t k, std::int64_t max_users) override {
     const loader::RatingsEvalSplit eval_split(corpus_, split == Split::kTest);
-    return recommend_ranking(
-        ranking_source(eval_split), eval_split.select(users, max_users, corpus_dir_.string()), k,
-        ranking_, [&](std::int64_t e) { return eval_split.user_name(e); },
-        [&](std::int64_t item) { return eval_split.item_name(item); });
+    return recommend_ratings(ranking_source(eval_split), eval_split, users, k, max_users, ranking_,
+                             corpus_dir_.string());
   }
 
  private:
@@ -185,15 +182,19 @@ class EaseTask final : public Task {
       return at::matmul(x.view({known.num_users(), items}), model_->item_weights);
     };
     if (split.has_candidates()) {
+      // The evaluator asks for a chunk's full scores, then its sampled ones: the second reuses
+      // the first's x_u B instead of multiplying again.
+      auto last = std::make_shared<std::pair<std::int64_t, at::Tensor>>(-1, at::Tensor());
       const auto full = source.full_scores;
-      source.sampled_scores = [full, &split, this](const RankingChunk& chunk) {
-        std::vector<std::int32_t> candidates = split.candidates(chunk.users);
-        const auto b = static_cast<std::int64_t>(chunk.users.size());
-        const at::Tensor index = at::from_blob(candidates.data(),
-                                               {b, static_cast<std::int64_t>(candidates.size()) / b},
-                                               at::kInt)
-                                     .to(device_, at::kLong);
-        return full(chunk).gather(1, index);
+      source.full_scores = [full, last](const RankingChunk& chunk) {
+        *last = {chunk.index, full(chunk)};
+        return last->second;
+      };
+      source.sampled_scores = [full, last, &split, this](const RankingChunk& chunk) {
+        const at::Tensor scores =
+            last->second.defined() && last->first == chunk.index ? last->second : full(chunk);
+        last->second.reset();
+        return scores.gather(1, ratings_chunk_candidates(split, chunk, device_));
       };
     }
     return source;

@@ -17,7 +17,6 @@
 #include <ATen/ops/from_blob.h>
 #include <ATen/ops/mse_loss.h>
 #include <ATen/ops/sigmoid.h>
-#include <ATen/ops/tensor.h>
 
 #include <cmath>
 
@@ -87,16 +86,13 @@ class NcfTask final : public InteractionTask {
     RankingSource source = ratings_ranking_source(eval_split);
     source.full_scores = [this, &eval_split](const RankingChunk& chunk) {
       const at::NoGradGuard no_grad;
-      std::vector<std::int64_t> ids;
-      for (const std::int64_t e : chunk.users) ids.push_back(eval_split.user(e));
-      return at::sigmoid(model_->score_all_items(at::tensor(ids, at::kLong).to(device()))) *
+      return at::sigmoid(
+                 model_->score_all_items(ratings_chunk_users(eval_split, chunk, device()))) *
              kRatingScale;
     };
     model_->eval();
-    return recommend_ranking(
-        source, eval_split.select(users, max_users, corpus_dir().string()), k, ranking_,
-        [&](std::int64_t e) { return eval_split.user_name(e); },
-        [&](std::int64_t item) { return eval_split.item_name(item); });
+    return recommend_ratings(source, eval_split, users, k, max_users, ranking_,
+                             corpus_dir().string());
   }
 
  private:
@@ -111,18 +107,12 @@ class NcfTask final : public InteractionTask {
     const at::NoGradGuard no_grad;
     model_->eval();
     const std::int64_t entries = part.num_interactions();
-    std::vector<std::int64_t> users(static_cast<std::size_t>(entries));
-    for (std::int64_t u = 0; u < part.num_users(); ++u) {
-      for (std::int64_t e = part.offsets[static_cast<std::size_t>(u)];
-           e < part.offsets[static_cast<std::size_t>(u) + 1]; ++e) {
-        users[static_cast<std::size_t>(e)] = u;
-      }
-    }
+    std::vector<std::int32_t> users = part.entry_users();
     const std::int64_t chunk = ranking_.chunk_users;
     std::vector<at::Tensor> ids, scores;
     for (std::int64_t c = options.rank; c * chunk < entries; c += options.world) {
       const std::int64_t begin = c * chunk, n = std::min(chunk, entries - begin);
-      const at::Tensor u = at::from_blob(users.data() + begin, {n}, at::kLong).to(device());
+      const at::Tensor u = at::from_blob(users.data() + begin, {n}, at::kInt).to(device(), at::kLong);
       const at::Tensor i = at::from_blob(const_cast<std::int32_t*>(part.items.data()) + begin, {n},
                                          at::kInt)
                                .to(device(), at::kLong);

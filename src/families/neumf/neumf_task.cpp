@@ -2,8 +2,6 @@
 
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/binary_cross_entropy_with_logits.h>
-#include <ATen/ops/from_blob.h>
-#include <ATen/ops/tensor.h>
 
 #include "core/error.hpp"
 #include "loader/ratings/ratings_eval_split.hpp"
@@ -68,10 +66,8 @@ class NeuMfTask final : public InteractionTask {
                                         std::int64_t k, std::int64_t max_users) override {
     const loader::RatingsEvalSplit eval_split(corpus(), split == Split::kTest);
     model_->eval();
-    return recommend_ranking(
-        ranking_source(eval_split), eval_split.select(users, max_users, corpus_dir().string()), k,
-        ranking_, [&](std::int64_t e) { return eval_split.user_name(e); },
-        [&](std::int64_t item) { return eval_split.item_name(item); });
+    return recommend_ratings(ranking_source(eval_split), eval_split, users, k, max_users, ranking_,
+                             corpus_dir().string());
   }
 
  private:
@@ -80,30 +76,20 @@ class NeuMfTask final : public InteractionTask {
                                                 batch.targets);
   }
 
-  at::Tensor users_of(const loader::RatingsEvalSplit& split, const RankingChunk& chunk) const {
-    std::vector<std::int64_t> users;
-    users.reserve(chunk.users.size());
-    for (const std::int64_t e : chunk.users) users.push_back(split.user(e));
-    return at::tensor(users, at::kLong).to(device());
-  }
-
   // Full ranking scores every item; the sampled protocol the candidates [held-out, negatives...].
   RankingSource ranking_source(const loader::RatingsEvalSplit& split) {
     RankingSource source = ratings_ranking_source(split);
     source.full_scores = [this, &split](const RankingChunk& chunk) {
       const at::NoGradGuard no_grad;
-      return model_->score_all_items(users_of(split, chunk));
+      return model_->score_all_items(ratings_chunk_users(split, chunk, device()));
     };
     if (split.has_candidates()) {
       source.sampled_scores = [this, &split](const RankingChunk& chunk) {
         const at::NoGradGuard no_grad;
-        std::vector<std::int32_t> candidates = split.candidates(chunk.users);
-        const auto b = static_cast<std::int64_t>(chunk.users.size());
-        const std::int64_t width = static_cast<std::int64_t>(candidates.size()) / b;
-        const at::Tensor items =
-            at::from_blob(candidates.data(), {b * width}, at::kInt).to(device(), at::kLong);
-        const at::Tensor users = users_of(split, chunk).repeat_interleave(width);
-        return model_->forward(users, items).view({b, width});
+        const at::Tensor items = ratings_chunk_candidates(split, chunk, device());
+        const at::Tensor users =
+            ratings_chunk_users(split, chunk, device()).repeat_interleave(items.size(1));
+        return model_->forward(users, items.view(-1)).view_as(items);
       };
     }
     return source;

@@ -46,11 +46,8 @@ class RatingsPopulation final : public Population {
                                         const std::vector<std::string>& users, std::int64_t k,
                                         std::int64_t max_users) override {
     const loader::RatingsEvalSplit eval_split(corpus_, split == Split::kTest);
-    return recommend_ranking(
-        ranking_source(counts, eval_split),
-        eval_split.select(users, max_users, source_dir_.string()), k, ranking_,
-        [&](std::int64_t e) { return eval_split.user_name(e); },
-        [&](std::int64_t item) { return eval_split.item_name(item); });
+    return recommend_ratings(ranking_source(counts, eval_split), eval_split, users, k, max_users,
+                             ranking_, source_dir_.string());
   }
 
  private:
@@ -64,17 +61,11 @@ class RatingsPopulation final : public Population {
     };
     if (split.has_candidates()) {
       source.sampled_scores = [scores, &split, this](const RankingChunk& chunk) {
-        return scores.index_select(0, candidate_index(split, chunk))
-            .view({static_cast<std::int64_t>(chunk.users.size()), -1});
+        const at::Tensor candidates = ratings_chunk_candidates(split, chunk, device_);
+        return scores.index_select(0, candidates.view(-1)).view_as(candidates);
       };
     }
     return source;
-  }
-
-  at::Tensor candidate_index(const loader::RatingsEvalSplit& split, const RankingChunk& chunk) {
-    std::vector<std::int64_t> ids;
-    for (const std::int32_t item : split.candidates(chunk.users)) ids.push_back(item);
-    return at::tensor(ids, at::kLong).to(device_);
   }
 
   std::filesystem::path source_dir_;

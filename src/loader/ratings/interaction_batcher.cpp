@@ -36,8 +36,7 @@ AssembledInteractions InteractionBatcher::assemble(std::int64_t batch, int /*wor
     users[i] = x.user;
     items[i] = x.item;
     targets[i] = x.target;
-    const bool positive_slot = ids[static_cast<std::size_t>(i)] % (instances_.negatives() + 1) == 0;
-    out.negatives += positive_slot ? 0 : 1;
+    out.negatives += instances_.is_negative(ids[static_cast<std::size_t>(i)]) ? 1 : 0;
   }
   out.build_seconds = seconds_since(start);
   return out;

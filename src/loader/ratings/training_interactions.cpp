@@ -16,13 +16,11 @@ TrainingInteractions::TrainingInteractions(const ratings::UserItemMatrix& train,
     : train_(train), num_items_(num_items), negatives_(negatives), seed_(seed) {
   RSDIST_CHECK(negatives >= 0, "negatives per positive must not be negative (got {})", negatives);
   RSDIST_CHECK(num_items >= 1, "a corpus without items has no training instances");
-  user_of_.resize(static_cast<std::size_t>(train.num_interactions()));
+  user_of_ = train.entry_users();
   sorted_items_ = train.items;
   for (std::int64_t u = 0; u < train.num_users(); ++u) {
     const auto begin = static_cast<std::size_t>(train.offsets[static_cast<std::size_t>(u)]);
     const auto end = static_cast<std::size_t>(train.offsets[static_cast<std::size_t>(u) + 1]);
-    std::fill(user_of_.begin() + static_cast<std::ptrdiff_t>(begin),
-              user_of_.begin() + static_cast<std::ptrdiff_t>(end), static_cast<std::int32_t>(u));
     std::sort(sorted_items_.begin() + static_cast<std::ptrdiff_t>(begin),
               sorted_items_.begin() + static_cast<std::ptrdiff_t>(end));
     const auto distinct = std::unique(sorted_items_.begin() + static_cast<std::ptrdiff_t>(begin),
@@ -43,18 +41,12 @@ bool TrainingInteractions::interacted(std::int32_t user, std::int32_t item) cons
 
 TrainingInstance TrainingInteractions::instance(std::int64_t epoch, std::int64_t k) const {
   RSDIST_CHECK(k >= 0 && k < size(), "training instance {} is out of range [0, {})", k, size());
-  const std::int64_t slots = negatives_ + 1;
-  const auto p = static_cast<std::size_t>(k / slots);
+  const auto p = static_cast<std::size_t>(k / (negatives_ + 1));
   TrainingInstance out;
   out.user = user_of_[p];
-  if (negatives_ == 0) {
+  if (!is_negative(k)) {
     out.item = train_.items[p];
-    out.target = train_.ratings[p];
-    return out;
-  }
-  if (k % slots == 0) {
-    out.item = train_.items[p];
-    out.target = 1.0F;
+    out.target = negatives_ == 0 ? train_.ratings[p] : 1.0F;
     return out;
   }
   Rng rng = Rng::stream(seed_, {kNegativeStream, static_cast<std::uint64_t>(epoch),

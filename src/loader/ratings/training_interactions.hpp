@@ -45,6 +45,8 @@ class TrainingInteractions {
   std::int64_t negatives() const { return negatives_; }
 
   TrainingInstance instance(std::int64_t epoch, std::int64_t k) const;
+  // Whether instance k is a sampled negative (not a training interaction).
+  bool is_negative(std::int64_t k) const { return negatives_ > 0 && k % (negatives_ + 1) != 0; }
 
  private:
   bool interacted(std::int32_t user, std::int32_t item) const;
