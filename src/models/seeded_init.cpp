@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/core/grad_mode.h>
+#include <ATen/ops/empty_like.h>
 #include <fmt/ranges.h>
 
 #include <cmath>
@@ -33,6 +34,15 @@ void uniform_(at::Tensor tensor, double low, double high, at::Generator& generat
 void normal_(at::Tensor tensor, double mean, double std, at::Generator& generator) {
   const at::NoGradGuard no_grad;
   tensor.normal_(mean, std, generator);
+}
+
+void truncated_normal_(at::Tensor tensor, double std, at::Generator& generator) {
+  const at::NoGradGuard no_grad;
+  tensor.normal_(0.0, std, generator);
+  for (at::Tensor outside = tensor.abs().gt(2 * std); outside.any().item<bool>();
+       outside = tensor.abs().gt(2 * std)) {
+    tensor.masked_scatter_(outside, at::empty_like(tensor).normal_(0.0, std, generator));
+  }
 }
 
 void zeros_(at::Tensor tensor) {

@@ -13,7 +13,8 @@
 //   * category and subcategory embeddings: uniform(-0.1, 0.1);
 //   * word embeddings: copied from the corpus's GloVe matrix, row 0 (<PAD>) zero.
 // GCL4SR's (gcl4sr_model.cpp) is the official code's: every parameter uniform(+-1/sqrt(D)), the
-// fixed gates Xavier. NCF's and NeuMF's are their reference codes' (ncf_model.hpp, neumf_model.hpp).
+// fixed gates Xavier. NCF's, NeuMF's and Mult-VAE's are their reference codes' (ncf_model.hpp,
+// neumf_model.hpp, multvae_model.hpp).
 #pragma once
 
 #include <ATen/core/Generator.h>
@@ -33,6 +34,8 @@ at::Generator make_init_generator(std::uint64_t seed);
 void xavier_uniform_(at::Tensor weight, double gain, at::Generator& generator);
 void uniform_(at::Tensor tensor, double low, double high, at::Generator& generator);
 void normal_(at::Tensor tensor, double mean, double std, at::Generator& generator);
+// N(0, std^2) cut at +-2 std, values outside drawn again (TensorFlow's truncated_normal).
+void truncated_normal_(at::Tensor tensor, double std, at::Generator& generator);
 void zeros_(at::Tensor tensor);
 
 }  // namespace rsdist::models

@@ -5,11 +5,14 @@
 #include <ATen/ops/tensor.h>
 
 #include <algorithm>
+#include <memory>
+#include <utility>
 
 #include "core/error.hpp"
 #include "ddp/collectives.hpp"
 #include "eval/ranking.hpp"
 #include "eval/ranking_metrics.hpp"
+#include "loader/ratings/user_row_batcher.hpp"
 
 namespace rsdist::train {
 
@@ -65,6 +68,34 @@ at::Tensor ratings_chunk_candidates(const loader::RatingsEvalSplit& split,
   return at::from_blob(candidates.data(), {b, static_cast<std::int64_t>(candidates.size()) / b},
                        at::kInt)
       .to(device, at::kLong);
+}
+
+models::SparseRows ratings_chunk_known_rows(const loader::RatingsEvalSplit& split,
+                                            const RankingChunk& chunk, at::Device device) {
+  const ratings::UserItemMatrix known = split.known_items(chunk.users);
+  return loader::host_sparse_rows(known, {}, device.is_cuda()).to(device);
+}
+
+void sample_from_full_scores(RankingSource& source, const loader::RatingsEvalSplit& split,
+                             at::Device device) {
+  if (!split.has_candidates()) return;
+  auto last = std::make_shared<std::pair<std::int64_t, at::Tensor>>(-1, at::Tensor());
+  const auto full = source.full_scores;
+  source.full_scores = [full, last](const RankingChunk& chunk) {
+    *last = {chunk.index, full(chunk)};
+    return last->second;
+  };
+  source.sampled_scores = [full, last, &split, device](const RankingChunk& chunk) {
+    const at::Tensor scores =
+        last->second.defined() && last->first == chunk.index ? last->second : full(chunk);
+    last->second.reset();
+    return scores.gather(1, ratings_chunk_candidates(split, chunk, device));
+  };
+}
+
+std::string ndcg_at_largest_cutoff(const Config& config) {
+  return "ndcg" +
+         std::to_string(eval::parse_cutoffs(config.get_string("metrics_k"), "--metrics_k").back());
 }
 
 Metrics evaluate_ranking(const RankingSource& source, const RankingSettings& settings,

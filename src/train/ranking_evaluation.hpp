@@ -21,6 +21,7 @@
 #include "ddp/communicator.hpp"
 #include "loader/ratings/ratings_eval_split.hpp"
 #include "loader/seq/seq_eval_split.hpp"
+#include "models/sparse_rows.hpp"
 #include "train/task.hpp"
 
 namespace rsdist::train {
@@ -69,6 +70,20 @@ at::Tensor ratings_chunk_users(const loader::RatingsEvalSplit& split, const Rank
 // held-out item, then its stored negatives (the split must have candidates).
 at::Tensor ratings_chunk_candidates(const loader::RatingsEvalSplit& split,
                                     const RankingChunk& chunk, at::Device device);
+
+// A ratings split chunk's known items as sparse rows on `device` (the input of the models that
+// score a user from their item set: Mult-VAE, EASE).
+models::SparseRows ratings_chunk_known_rows(const loader::RatingsEvalSplit& split,
+                                            const RankingChunk& chunk, at::Device device);
+// For a source whose full_scores score every item: when the split stores candidates, sets
+// sampled_scores to the candidates' columns of the same chunk's full scores (the evaluator asks
+// for a chunk's full scores, then its sampled ones: the second reuses the first's).
+void sample_from_full_scores(RankingSource& source, const loader::RatingsEvalSplit& split,
+                             at::Device device);
+
+// NDCG at the largest --metrics_k cut-off ("ndcg100" with 10,20,50,100): Mult-VAE's code's
+// criterion, the default of the families that rank from a user's item set.
+std::string ndcg_at_largest_cutoff(const Config& config);
 
 // Every rank must call it; every rank gets the same metrics. A prediction file (MIND's) is refused.
 Metrics evaluate_ranking(const RankingSource& source, const RankingSettings& settings,

@@ -1,9 +1,9 @@
 // EASE (Steck, WWW 2019) on an interaction-matrix corpus, closed form: its [ease] options
 // (lambda, one value or a sweep; the solve's dtype), [train] defaults (Mult-VAE's cut-offs
 // 10, 20, 50, 100), metrics and registration. The task is ease_task.cpp.
-#include "eval/ranking_metrics.hpp"
 #include "families/ease/ease_task.hpp"
 #include "train/model_family.hpp"
+#include "train/ranking_evaluation.hpp"
 
 namespace rsdist::train {
 namespace {
@@ -29,10 +29,7 @@ ModelFamily ease_family() {
                {"sampled_hr@"}, {"sampled_ndcg@"}, {"sampled_recall@"}, {"sampled_mrr"}};
   f.validation_metric = "ndcg100";
   // NDCG at the largest --metrics_k cut-off (NDCG@100 with the defaults, as Mult-VAE's code).
-  f.choose_validation_metric = [](const Config& config) -> std::string {
-    return "ndcg" +
-           std::to_string(eval::parse_cutoffs(config.get_string("metrics_k"), "--metrics_k").back());
-  };
+  f.choose_validation_metric = &ndcg_at_largest_cutoff;
   f.make_task = &make_ease_task;
   return f;
 }

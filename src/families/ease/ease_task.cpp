@@ -1,7 +1,6 @@
 #include "families/ease/ease_task.hpp"
 
 #include <ATen/core/grad_mode.h>
-#include <ATen/ops/matmul.h>
 #include <ATen/ops/tensor.h>
 #include <ATen/ops/zeros.h>
 #include <fmt/format.h>
@@ -16,6 +15,7 @@
 #include "ddp/backends.hpp"
 #include "loader/ratings/ratings_eval_split.hpp"
 #include "models/ease_solve.hpp"
+#include "models/sparse_rows.hpp"
 #include "train/model_family.hpp"
 #include "train/ranking_evaluation.hpp"
 
@@ -165,38 +165,15 @@ class EaseTask final : public Task {
     return out;
   }
 
-  // Scores x_u B of a chunk's users from their known items, densified on the device.
+  // Scores x_u B of a chunk's users from their known items: the sum of B's rows of those items.
   RankingSource ranking_source(const loader::RatingsEvalSplit& split) {
     RankingSource source = ratings_ranking_source(split);
-    const std::int64_t items = corpus_.num_items();
-    source.full_scores = [this, &split, items](const RankingChunk& chunk) {
+    source.full_scores = [this, &split](const RankingChunk& chunk) {
       const at::NoGradGuard no_grad;
-      const ratings::UserItemMatrix known = split.known_items(chunk.users);
-      std::vector<std::int64_t> flat;
-      flat.reserve(known.items.size());
-      for (std::int64_t r = 0; r < known.num_users(); ++r) {
-        for (const std::int32_t item : known.items_of(r)) flat.push_back(r * items + item);
-      }
-      at::Tensor x = at::zeros({known.num_users() * items}, at::TensorOptions().device(device_));
-      if (!flat.empty()) x.index_fill_(0, at::tensor(flat, at::kLong).to(device_), 1.0);
-      return at::matmul(x.view({known.num_users(), items}), model_->item_weights);
+      return models::sparse_rows_mm(ratings_chunk_known_rows(split, chunk, device_),
+                                    model_->item_weights);
     };
-    if (split.has_candidates()) {
-      // The evaluator asks for a chunk's full scores, then its sampled ones: the second reuses
-      // the first's x_u B instead of multiplying again.
-      auto last = std::make_shared<std::pair<std::int64_t, at::Tensor>>(-1, at::Tensor());
-      const auto full = source.full_scores;
-      source.full_scores = [full, last](const RankingChunk& chunk) {
-        *last = {chunk.index, full(chunk)};
-        return last->second;
-      };
-      source.sampled_scores = [full, last, &split, this](const RankingChunk& chunk) {
-        const at::Tensor scores =
-            last->second.defined() && last->first == chunk.index ? last->second : full(chunk);
-        last->second.reset();
-        return scores.gather(1, ratings_chunk_candidates(split, chunk, device_));
-      };
-    }
+    sample_from_full_scores(source, split, device_);
     return source;
   }
 

@@ -10,8 +10,9 @@
 // than keeping two B). The model is one buffer, item_weights = B [I, I], saved in checkpoints.
 //
 // Scores of a user: x_u B, with x_u the user's known items (loo / ratio: training items, plus
-// validation items for test; heldout_users: the fold-in items), densified per chunk of users on
-// the device. Evaluation through the shared ranking evaluator, with the sampled protocol when the
+// validation items for test; heldout_users: the fold-in items), per chunk of users on the device
+// as the sum of B's rows of those items (models::sparse_rows_mm: x_u is never dense, and the cost
+// is the chunk's interactions x I instead of users x I x I). Evaluation through the shared ranking evaluator, with the sampled protocol when the
 // corpus stores candidates.
 #pragma once
 
