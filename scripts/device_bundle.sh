@@ -252,9 +252,23 @@ if [ "${#unresolved[@]}" -gt 0 ]; then
 fi
 log "ELF check: every DT_NEEDED resolves inside the bundle or the base set; newest glibc symbol needed: ${glibc_max:-none}"
 
+# ---- real data the check measures on ------------------------------------------------------------------
+# ../shared/data does not travel: Amazon Home's sequences (3.3 MB) go next to the bundle, for the
+# GCL4SR benchmark at the paper's data and the training call docs/gpu.md describes.
+home=$repo/../shared/data/gcl4sr_home/home.txt
+data_dir=$(dirname "$out")/data
+if [ -f "$home" ]; then
+  mkdir -p "$data_dir"
+  cp -f "$home" "$data_dir/home.txt"
+  log "data: $data_dir/home.txt (Amazon Home sequences, $(stat -c %s "$data_dir/home.txt") bytes)"
+else
+  log "data: $home not found; the device check will use synthetic sequences only"
+fi
+
 # ---- size report and budget ---------------------------------------------------------------------------
 total=0
 for f in "${!want_file[@]}"; do total=$((total + $(stat -c %s "$out/$f"))); done
+if [ -f "$data_dir/home.txt" ]; then total=$((total + $(stat -c %s "$data_dir/home.txt"))); fi
 log "largest packages:"
 for pkg in "${packages[@]}"; do printf '%s %s\n' "${pkg_size[$pkg]}" "$pkg"; done | sort -rn | head -n 10 \
   | awk '{printf "[device_bundle]   %7.2f MiB  %s\n", $1 / 1048576, $2}'

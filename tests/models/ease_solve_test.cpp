@@ -33,6 +33,21 @@ TEST(EaseSolve, EqualsTheDenseClosedForm) {
   EXPECT_ANY_THROW(ease_weights(gram.narrow(0, 0, 5), 1.0));
 }
 
+// The device solve (Cholesky on CUDA, float32 and float64) gives the CPU's B.
+TEST(EaseSolve, CudaMatchesCpu) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device";
+  at::Generator g = at::detail::createCPUGenerator(6);
+  const at::Tensor x = at::bernoulli(at::full({300, 64}, 0.2, at::kDouble), g);
+  const at::Tensor gram = at::matmul(x.t(), x);
+  for (const at::ScalarType dtype : {at::kDouble, at::kFloat}) {
+    const at::Tensor cpu = ease_weights(gram.to(dtype), 50.0);
+    const at::Tensor cuda = ease_weights(gram.to(at::Device(at::kCUDA, 0), dtype), 50.0);
+    EXPECT_TRUE(cuda.is_cuda());
+    EXPECT_EQ(cuda.diagonal().abs().max().item<double>(), 0.0);
+    EXPECT_TRUE(at::allclose(cuda.cpu(), cpu, 1e-4, 1e-5)) << dtype;
+  }
+}
+
 TEST(EaseSolve, RefusesASolveThatDoesNotFitNamingTheNumbers) {
   // 27,278 items (ML-20M) in float32: 3 x 4 + 4 bytes per item pair = 11.9 GB.
   EXPECT_EQ(ease_solve_bytes(27278, at::kFloat), 27278LL * 27278 * 16);

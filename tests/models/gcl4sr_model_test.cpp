@@ -127,6 +127,34 @@ TEST(Gcl4srModel, SameSeedSameWeightsEvalIsDeterministicTrainDropsOut) {
   EXPECT_FALSE(at::allclose(u1, a->user_representation(toy.batch)));
 }
 
+// The same weights on CUDA give the CPU's three losses and gradients (eval mode: no dropout masks
+// to differ); TF32 matmuls on the GPU allow ~1e-3 relative.
+TEST(Gcl4srModel, CudaMatchesCpu) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device";
+  const at::Device cuda(at::kCUDA, 0);
+  const testing::Gcl4srToy toy = testing::make_gcl4sr_toy(1, 7);
+  Gcl4srModel cpu_model(toy.options), cuda_model(toy.options);
+  cuda_model->to(cuda);
+  cpu_model->eval();
+  cuda_model->eval();
+  const Gcl4srLosses a = cpu_model->losses(toy.batch, {});
+  const Gcl4srLosses b = cuda_model->losses(toy.batch.to(cuda), {});
+  a.total.backward();
+  b.total.backward();
+  const auto close = [](const at::Tensor& x, const at::Tensor& y) {
+    const at::Tensor h = y.cpu().to(at::kDouble), r = x.to(at::kDouble);
+    return (h - r).abs().max().item<double>() <= 2e-3 * (1.0 + r.abs().max().item<double>());
+  };
+  EXPECT_TRUE(close(a.main, b.main));
+  EXPECT_TRUE(close(a.gcl, b.gcl));
+  EXPECT_TRUE(close(a.mmd, b.mmd));
+  const auto theirs = cuda_model->named_parameters();
+  for (const auto& p : cpu_model->named_parameters()) {
+    ASSERT_TRUE(theirs[p.key()].grad().defined()) << p.key();
+    EXPECT_TRUE(close(p.value().grad(), theirs[p.key()].grad())) << p.key();
+  }
+}
+
 TEST(Gcl4srModel, RejectsBadOptionsAndBatches) {
   testing::Gcl4srToy toy = testing::make_gcl4sr_toy(1, 7);
   Gcl4srOptions bad = toy.options;

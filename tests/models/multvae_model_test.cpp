@@ -133,5 +133,33 @@ TEST(MultVae, TheInputOrdersAgreeWithoutDropoutAndDifferWithIt) {
   EXPECT_THROW(input_order("dropout_first"), std::exception);
 }
 
+// The same weights, rows and noise on CUDA give the CPU's logits, loss and gradients.
+TEST(MultVae, CudaMatchesCpu) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device";
+  const at::Device cuda(at::kCUDA, 0);
+  MultVaeOptions o;
+  o.num_items = 60;
+  o.dims = {24, 6};
+  o.init_seed = 4;
+  MultVaeModel cpu_model(o), cuda_model(o);
+  cuda_model->to(cuda);
+  const SparseRows rows = rows_of(sample_rows(8, 60, 6));
+  at::Generator g = at::detail::createCPUGenerator(8);
+  const MultVaeNoise noise{at::bernoulli(at::full({rows.nnz()}, 0.5), g), at::randn({8, 6}, g)};
+  const MultVaeLoss a = multvae_loss(cpu_model->forward(rows, noise), rows, 0.2);
+  const MultVaeLoss b = multvae_loss(
+      cuda_model->forward(rows.to(cuda), {noise.keep.to(cuda), noise.eps.to(cuda)}), rows.to(cuda),
+      0.2);
+  a.loss.backward();
+  b.loss.backward();
+  EXPECT_NEAR(a.loss.item<double>(), b.loss.item<double>(), 2e-3 * (1 + a.loss.abs().item<double>()));
+  const auto theirs = cuda_model->named_parameters();
+  for (const auto& p : cpu_model->named_parameters()) {
+    const at::Tensor mine = p.value().grad(), other = theirs[p.key()].grad().cpu();
+    EXPECT_LE((mine - other).abs().max().item<double>(), 2e-3 * (1 + mine.abs().max().item<double>()))
+        << p.key();
+  }
+}
+
 }  // namespace
 }  // namespace rsdist::models

@@ -1,6 +1,7 @@
 // UserRowBatcher: batch j holds the rows of the users of samples order[j*B, (j+1)*B) in that
 // order, as sparse rows (items, offsets, the row of each entry), with or without loader threads;
 // host_sparse_rows of every row.
+#include <ATen/Context.h>
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -72,6 +73,23 @@ TEST(UserRowBatcher, ASampleOutOfRangeIsRefused) {
   o.threads = 0;
   UserRowBatcher batcher(m, sample_users, {3}, o);
   EXPECT_THROW(batcher.next(), std::exception);
+}
+
+// On CUDA the rows come from page-locked memory with non-blocking copies: the same batch, on the
+// device.
+TEST(UserRowBatcher, DeliversToCudaWhenAvailable) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device";
+  const ratings::UserItemMatrix m = matrix_of({{1, 4}, {}, {0, 2, 3}, {5}});
+  const std::vector<std::int64_t> sample_users = {0, 2, 3};
+  UserRowBatcherOptions o;
+  o.batch_size = 2;
+  o.device = at::Device(at::kCUDA, 0);
+  UserRowBatcher batcher(m, sample_users, {2, 0, 1}, o);
+  const auto first = batcher.next();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->items.is_cuda());
+  EXPECT_TRUE(first->rows.is_cuda());
+  EXPECT_EQ(rows_of(first->to(at::kCPU)), (std::vector<std::vector<std::int64_t>>{{5}, {1, 4}}));
 }
 
 }  // namespace
