@@ -24,6 +24,7 @@
 #include "data/seq/seq_corpus.hpp"
 #include "loader/seq/seq_batch_builder.hpp"
 #include "models/gcl4sr_model.hpp"
+#include "train/checkpoint.hpp"
 
 namespace {
 using namespace rsdist;
@@ -47,7 +48,10 @@ OptionSchema bench_schema() {
       .add_int("max_len", 50, "max sequence length")
       .at_least(1)
       .add_string("device", "cpu", "cpu or cuda")
-      .add_string("json", "bench/gcl4sr_bench.json", "JSON output");
+      .add_string("json", "bench/gcl4sr_bench.json", "JSON output")
+      .add_string("export", "",
+                  "also write the last batch, its views and the model's weights here for the "
+                  "eager-PyTorch peer (bench/gcl4sr_pytorch_peer.py)");
   return s;
 }
 
@@ -59,6 +63,36 @@ double median(std::vector<double> v) {
 // A copy to the host waits for the work queued on the current stream before it.
 void synchronize(const at::Device& device) {
   if (device.is_cuda()) at::zeros({1}, at::TensorOptions().device(device)).cpu();
+}
+
+// The batch and weights in the parity test's format (tests/models/gcl4sr_reference.py), each view
+// as the one block rsdist's model reads: n_id = the view's nodes, one hop of (edge_index, e_id =
+// 0..E-1, [sources, B*L]), the edge weights as the graph's attributes.
+void export_for_peer(const std::string& path, models::Gcl4srModelImpl& model,
+                     const models::SeqBatch& batch, const models::Gcl4srOptions& o) {
+  std::map<std::string, at::Tensor> out;
+  const auto scalar = [](double v) { return at::scalar_tensor(v, at::kDouble); };
+  out["config/hidden"] = scalar(static_cast<double>(o.hidden_size));
+  out["config/max_len"] = scalar(static_cast<double>(o.max_seq_length));
+  out["config/layers"] = scalar(static_cast<double>(o.num_layers));
+  out["config/heads"] = scalar(static_cast<double>(o.num_heads));
+  for (const auto& p : model.named_parameters()) out["params/" + p.key()] = p.value().detach().cpu();
+  out["buffers/gate_item"] = model.gate_item.cpu();
+  out["buffers/gate_user"] = model.gate_user.cpu();
+  out["batch/users"] = batch.users;
+  out["batch/inputs"] = batch.inputs;
+  out["batch/targets"] = batch.targets;
+  for (int v = 0; v < 2; ++v) {
+    const models::GraphView& g = batch.views[static_cast<std::size_t>(v)];
+    const std::string view = "view" + std::to_string(v) + "/";
+    const std::int64_t edges = g.edge_index.size(1);
+    out[view + "n_id"] = g.nodes;
+    out[view + "hop0/edge_index"] = g.edge_index;
+    out[view + "hop0/e_id"] = at::arange(edges, at::kLong);
+    out[view + "hop0/size"] = at::tensor({g.nodes.size(0), batch.inputs.numel()}, at::kLong);
+    out[view + "edge_attr"] = g.edge_weight;
+  }
+  train::export_weights_for_pytorch(path, out);
 }
 
 int run(const Config& c) {
@@ -82,6 +116,7 @@ int run(const Config& c) {
 
   std::map<std::string, std::vector<double>> t;
   std::int64_t edges = 0;
+  models::SeqBatch last;
   const std::int64_t warmup = c.get_int("warmup"), steps = c.get_int("steps");
   for (std::int64_t step = 0; step < warmup + steps; ++step) {
     std::vector<std::int64_t> ids;
@@ -108,6 +143,7 @@ int run(const Config& c) {
     adam.zero_grad();
     synchronize(device);
     const double optimizer = seconds_since(start);
+    last = host;
     if (step < warmup) continue;
     edges = host.views[0].edge_index.size(1) + host.views[1].edge_index.size(1);
     t["sampling"].push_back(sample);
@@ -117,6 +153,7 @@ int run(const Config& c) {
     t["adam"].push_back(optimizer);
     t["compute"].push_back(forward + backward + optimizer);
   }
+  if (!c.get_string("export").empty()) export_for_peer(c.get_string("export"), *model, last, o);
   const double compute = median(t["compute"]);
   const double sampling = median(t["sampling"]);
   const double build = sampling + median(t["assembly"]);

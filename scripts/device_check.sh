@@ -334,12 +334,32 @@ bench_allreduce() {
   "$build/bench/allreduce_bench" --backend "$backend" --iterations "$bench_steps" \
     --json "$work/fig/$STAGE.json"
 }
+# GCL4SR: rsdist's step phases, next to the eager-PyTorch reference model of the official structure
+# (bench/gcl4sr_pytorch_peer.py) on the very batch, views and weights the bench exported.
 bench_gcl4sr() {
-  local corpus=$work/data/seq-corpus
+  local corpus=$work/data/seq-corpus device=cuda
   if [ -f "$work/data/home-corpus/manifest.json" ]; then corpus=$work/data/home-corpus; fi
+  [ "$cpu" = 1 ] && device=cpu
   "$build/bench/gcl4sr_bench" --corpus "$corpus" --steps "$bench_steps" \
-    --batch "$([ "$tiny" = 1 ] && echo 64 || echo 1024)" --device "$([ "$cpu" = 1 ] && echo cpu || echo cuda)" \
-    --json "$work/fig/$STAGE.json"
+    --batch "$([ "$tiny" = 1 ] && echo 64 || echo 1024)" --device "$device" \
+    --json "$work/gcl4sr_rsdist.json" --export "$work/gcl4sr_batch.pt" &&
+  env PYTHONUNBUFFERED=1 "$python" "$repo/bench/gcl4sr_pytorch_peer.py" "$work/gcl4sr_batch.pt" \
+    --device "$device" --steps "$bench_steps" --json "$work/gcl4sr_peer.json" || return 1
+  python3 - "$work" "$corpus" "$work/fig/$STAGE.json" <<'PY'
+import json, os, sys
+work, corpus, out = sys.argv[1:4]
+r = json.load(open(f"{work}/gcl4sr_rsdist.json"))
+p = json.load(open(f"{work}/gcl4sr_peer.json"))
+m = r["median_seconds"]
+step_ms = 1000 * (m["forward+losses"] + m["backward"] + m["adam"])
+fig = {"corpus": os.path.basename(corpus), "batch": r["batch"], "edges": r["edges"],
+       "rsdist_step_ms": step_ms, "sampling_ms": 1000 * m["sampling"],
+       "rsdist_samples_per_second_overlapped": r["samples_per_second_overlapped"],
+       "pytorch_reference_step_ms": p["step_ms_median"],
+       "ratio_vs_reference": p["step_ms_median"] / step_ms}
+json.dump(fig, open(out, "w"))
+print(json.dumps(fig, indent=1))
+PY
 }
 bench_multvae() {
   "$build/bench/multvae_bench" --corpus "$work/data/heldout" --steps "$bench_steps" --backend local \

@@ -133,7 +133,8 @@ class Gcl4sr(nn.Module):
         mask = 1.0 - (inputs == 0).float().unsqueeze(-1)
         global_a = self.encode_view(views[0], attr).view(-1, self.max_len, self.hidden)
         global_b = self.encode_view(views[1], attr).view(-1, self.max_len, self.hidden)
-        causal = torch.triu(torch.ones(self.max_len, self.max_len, dtype=torch.bool), diagonal=1)
+        causal = torch.triu(torch.ones(self.max_len, self.max_len, dtype=torch.bool,
+                                       device=inputs.device), diagonal=1)
         local = F.dropout(self.LayerNorm(self.item_embeddings(inputs)), 0.5, self.training)
         local = self.item_encoder(local, mask=causal, src_key_padding_mask=(inputs == 0))
         user = self.user_embeddings(users)
@@ -162,8 +163,8 @@ def gcl_loss(hidden, temperature):
     batch = hidden.shape[0] // 2
     hidden = F.normalize(hidden, p=2, dim=-1)
     a, b = hidden[:batch], hidden[batch:]
-    labels = torch.arange(batch)
-    masks = F.one_hot(torch.arange(batch), batch)
+    labels = torch.arange(batch, device=hidden.device)
+    masks = F.one_hot(labels, batch)
     aa = a @ a.T / temperature - masks * 1e9
     bb = b @ b.T / temperature - masks * 1e9
     ab = a @ b.T / temperature
@@ -183,6 +184,24 @@ def mmd_loss(source, target, max_len, kernel_mul=2.0, kernel_num=5):
     kernels = sum(torch.exp(-distance / (bandwidth * kernel_mul ** i)) for i in range(kernel_num))
     return torch.mean(kernels[:batch, :batch] + kernels[batch:, batch:]
                       - kernels[:batch, batch:] - kernels[batch:, :batch])
+
+
+def losses(model, users, inputs, targets, views, attr, lambda_gcl, lambda_mmd, temperature):
+    """The official training objective: next-item cross-entropy over every item, the two views'
+    contrastive loss and the MMD between the sequence and each gated view."""
+    max_len = model.max_len
+    local, hid, user_a, user_b, global_a, global_b, mask = model(users, inputs, views, attr)
+    user_repr = model.final_att_net(mask, hid)
+    main_loss = F.cross_entropy(user_repr @ model.item_embeddings.weight.T, targets)
+    mean_a = torch.sum(global_a * mask, 1) / torch.sum(mask, 1)
+    mean_b = torch.sum(global_b * mask, 1) / torch.sum(mask, 1)
+    gcl = gcl_loss(torch.cat([mean_a, mean_b], 0), temperature)
+    local_e = model.w_e(model.item_embeddings(inputs)).squeeze(-1)
+    mmd = mmd_loss(local_e, model.w_g(user_a).squeeze(-1), max_len) + \
+        mmd_loss(local_e, model.w_g(user_b).squeeze(-1), max_len)
+    total = main_loss + lambda_gcl * gcl + lambda_mmd * mmd
+    return {"local": local, "user_repr": user_repr, "main": main_loss, "gcl": gcl, "mmd": mmd,
+            "total": total}
 
 
 def reference_name(name, hops):
@@ -229,16 +248,10 @@ def main(argv):
     users, inputs, targets = data["batch/users"], data["batch/inputs"], data["batch/targets"]
     attr = data["graph/edge_attr"]
 
-    local, hid, user_a, user_b, global_a, global_b, mask = model(users, inputs, views, attr)
-    user_repr = model.final_att_net(mask, hid)
-    main_loss = F.cross_entropy(user_repr @ model.item_embeddings.weight.T, targets)
-    mean_a = torch.sum(global_a * mask, 1) / torch.sum(mask, 1)
-    mean_b = torch.sum(global_b * mask, 1) / torch.sum(mask, 1)
-    gcl = gcl_loss(torch.cat([mean_a, mean_b], 0), c["temperature"])
-    local_e = model.w_e(model.item_embeddings(inputs)).squeeze(-1)
-    mmd = mmd_loss(local_e, model.w_g(user_a).squeeze(-1), max_len) + \
-        mmd_loss(local_e, model.w_g(user_b).squeeze(-1), max_len)
-    total = main_loss + c["lambda_gcl"] * gcl + c["lambda_mmd"] * mmd
+    r = losses(model, users, inputs, targets, views, attr, c["lambda_gcl"], c["lambda_mmd"],
+               c["temperature"])
+    local, user_repr, main_loss, gcl, mmd, total = (
+        r["local"], r["user_repr"], r["main"], r["gcl"], r["mmd"], r["total"])
     total.backward()
 
     worst = 0.0
