@@ -17,6 +17,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "bench_support.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
@@ -55,10 +56,7 @@ OptionSchema bench_schema() {
   return s;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
+using bench::median;
 
 // A copy to the host waits for the work queued on the current stream before it.
 void synchronize(const at::Device& device) {

@@ -20,14 +20,14 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <numeric>
 
+#include "bench_support.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "core/staging.hpp"
 #include "data/ratings/ratings_corpus.hpp"
 #include "ddp/mpi_session.hpp"
 #include "ddp/reducer.hpp"
@@ -41,7 +41,9 @@
 
 namespace {
 using namespace rsdist;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::median;
+using bench::ms_since;
 
 OptionSchema bench_schema() {
   OptionSchema s("multvae_bench");
@@ -65,15 +67,6 @@ OptionSchema bench_schema() {
       .add_string("backend", "auto", "auto|mpi|local")
       .add_string("json", "bench/multvae_bench.json", "JSON output (rank 0)");
   return s;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
-
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
 void synchronize(at::Device device, const at::Tensor& t) {
@@ -105,13 +98,7 @@ int run(const Config& c) {
     if (train.size_of(u) > 0) train_users.push_back(u);
   }
   // This rank's share of a shuffled epoch, as the distributed sampler gives it.
-  std::vector<std::int64_t> order(train_users.size());
-  std::iota(order.begin(), order.end(), 0);
-  Rng rng(7);
-  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.uniform_below(i)]);
-  std::vector<std::int64_t> mine;
-  for (std::size_t i = static_cast<std::size_t>(rank); i < order.size(); i += static_cast<std::size_t>(world))
-    mine.push_back(order[i]);
+  const std::vector<std::int64_t> mine = bench::rank_share_of_shuffled(static_cast<std::int64_t>(train_users.size()), rank, world, 7);
   const std::int64_t batch = c.get_int("batch");
   const std::int64_t warmup = c.get_int("warmup"), total = warmup + c.get_int("steps");
   at::Generator noise = at::globalContext().defaultGenerator(device).clone();
@@ -208,9 +195,7 @@ int run(const Config& c) {
                             "ddp_users_per_second_per_rank", "allreduce_share", "eval_users_per_second"}) {
       std::cout << fmt::format("{:<34} {:>12.3f}\n", key, out[key].get<double>());
     }
-    const std::string path = c.get_string("json");
-    std::ofstream(path + ".tmp") << out.dump(2) << "\n";
-    std::filesystem::rename(path + ".tmp", path);
+    write_file_atomically(c.get_string("json"), out.dump(2) + "\n");
   }
   return 0;
 }

@@ -21,14 +21,14 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <numeric>
 
+#include "bench_support.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "core/staging.hpp"
 #include "data/ratings/ratings_corpus.hpp"
 #include "ddp/mpi_session.hpp"
 #include "ddp/reducer.hpp"
@@ -42,7 +42,9 @@
 
 namespace {
 using namespace rsdist;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::median;
+using bench::ms_since;
 
 OptionSchema bench_schema() {
   OptionSchema s("neumf_bench");
@@ -72,15 +74,6 @@ OptionSchema bench_schema() {
   return s;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
-
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
 int run(const Config& c) {
   ddp::RuntimeOptions options;
   options.backend = c.get_string("backend");
@@ -104,13 +97,7 @@ int run(const Config& c) {
   const loader::TrainingInteractions instances(corpus.parts.at("train"), corpus.num_items(),
                                                c.get_int("negatives"), 1);
   // This rank's share of a shuffled epoch, as the distributed sampler gives it.
-  std::vector<std::int64_t> order(static_cast<std::size_t>(instances.size()));
-  std::iota(order.begin(), order.end(), 0);
-  Rng rng(7);
-  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.uniform_below(i)]);
-  std::vector<std::int64_t> mine;
-  for (std::size_t i = static_cast<std::size_t>(rank); i < order.size(); i += static_cast<std::size_t>(world))
-    mine.push_back(order[i]);
+  const std::vector<std::int64_t> mine = bench::rank_share_of_shuffled(instances.size(), rank, world, 7);
   const std::int64_t batch = c.get_int("batch");
   const std::int64_t total = c.get_int("warmup") + c.get_int("steps");
 
@@ -216,9 +203,7 @@ int run(const Config& c) {
                             "full_users_per_second"}) {
       std::cout << fmt::format("{:<34} {:>12.3f}\n", key, out[key].get<double>());
     }
-    const std::string path = c.get_string("json");
-    std::ofstream(path + ".tmp") << out.dump(2) << "\n";
-    std::filesystem::rename(path + ".tmp", path);
+    write_file_atomically(c.get_string("json"), out.dump(2) + "\n");
   }
   return 0;
 }

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "bench_support.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "ddp/mpi_session.hpp"
@@ -46,10 +47,7 @@ struct ModeResult {
   int buckets = 0, in_backward = 0;
 };
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using bench::median;
 
 int run(const Config& c) {
   ddp::RuntimeOptions options;

@@ -1,0 +1,43 @@
+// What the benchmarks share: the median of timed steps, milliseconds since a time point, and one
+// rank's share of a shuffled epoch (as the distributed sampler deals it: a seeded Fisher-Yates
+// shuffle, then every world-th sample from the rank's own offset).
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <numeric>
+#include <utility>
+#include <vector>
+
+#include "core/rng.hpp"
+
+namespace rsdist::bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+inline double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// Samples 0..n-1 shuffled by `seed`; rank's share: positions rank, rank + world, ...
+inline std::vector<std::int64_t> rank_share_of_shuffled(std::int64_t n, int rank, int world,
+                                                        std::uint64_t seed) {
+  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  Rng rng(seed);
+  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.uniform_below(i)]);
+  std::vector<std::int64_t> mine;
+  for (std::size_t i = static_cast<std::size_t>(rank); i < order.size();
+       i += static_cast<std::size_t>(world)) {
+    mine.push_back(order[i]);
+  }
+  return mine;
+}
+
+}  // namespace rsdist::bench
