@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "app/cli_runner.hpp"
 #include "data/ratings/ratings_corpus.hpp"
@@ -85,20 +84,7 @@ TEST_F(Ease, FitsSweepsLambdaEvaluatesAndRecommends) {
   const auto& foldin = c.parts.at("test_foldin");
   std::int64_t user = 0;
   while (foldin.items_of(user).empty()) ++user;
-  const auto rec = run_rsdist({"recommend", "--run", run.string(), "--split", "test", "--users",
-                               c.user_ids[static_cast<std::size_t>(user)], "--k", "6"});
-  ASSERT_EQ(rec.code, 0) << rec.err;
-  std::istringstream line(rec.out);
-  std::string name, field;
-  line >> name;
-  int n = 0;
-  for (; line >> field; ++n) {
-    const std::string item = field.substr(0, field.find(':'));
-    for (const std::int32_t known : foldin.items_of(user)) {
-      EXPECT_NE(item, c.item_ids[static_cast<std::size_t>(known)]);
-    }
-  }
-  EXPECT_EQ(n, 6);
+  rsdist::testing::expect_recommendations_skip_known(run, c, user, foldin.items_of(user), 6, "test");
 }
 
 TEST_F(Ease, AnInvalidLambdaIsNamedWithItsOrigin) {

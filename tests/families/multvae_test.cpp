@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "app/cli_runner.hpp"
 #include "data/ratings/ratings_corpus.hpp"
@@ -112,36 +111,21 @@ TEST_F(MultVae, TrainsWithAnnealedKlEvaluatesAndRecommends) {
   const auto& foldin = c.parts.at("test_foldin");
   std::int64_t user = 0;
   while (foldin.items_of(user).empty()) ++user;
-  const auto rec = run_rsdist({"recommend", "--run", run.string(), "--split", "test", "--users",
-                               c.user_ids[static_cast<std::size_t>(user)], "--k", "5"});
-  ASSERT_EQ(rec.code, 0) << rec.err;
-  std::istringstream line(rec.out);
-  std::string name, field;
-  line >> name;
-  int n = 0;
-  for (; line >> field; ++n) {
-    const std::string item = field.substr(0, field.find(':'));
-    for (const std::int32_t known : foldin.items_of(user)) {
-      EXPECT_NE(item, c.item_ids[static_cast<std::size_t>(known)]);
-    }
-  }
-  EXPECT_EQ(n, 5);
+  rsdist::testing::expect_recommendations_skip_known(run, c, user, foldin.items_of(user), 5, "test");
 }
 
 // Dropout masks and noise come from (seed, step, rank): a resumed run draws the same ones.
 TEST_F(MultVae, AResumedRunEqualsAnUninterruptedOneUnderBothInputOrders) {
   for (const std::string order : {"normalize_dropout", "dropout_normalize"}) {
     TempDir tmp;
-    const auto whole = tmp / "whole", parts = tmp / "parts";
-    const std::vector<std::string> common = {"--backend", "local", "--input_order", order};
-    ASSERT_EQ(run_rsdist(with(args(whole, 2), common)).code, 0);
-    ASSERT_EQ(run_rsdist(with(args(parts, 1), common)).code, 0);
-    const auto r = run_rsdist(with(with(args(parts, 2), common), {"--resume"}));
-    ASSERT_EQ(r.code, 0) << r.err;
-    const auto a = read_checkpoint_model(whole / "checkpoints" / checkpoint_name(2)).model;
-    const auto b = read_checkpoint_model(parts / "checkpoints" / checkpoint_name(2)).model;
-    ASSERT_EQ(a.size(), 8u);
-    for (const auto& [name, tensor] : a) EXPECT_TRUE(tensor.equal(b.at(name))) << name << order;
+    const auto [whole, parts] = rsdist::testing::expect_resume_equals_uninterrupted(
+        tmp.path(),
+        [&](const fs::path& out, int epochs) {
+          return with(args(out, epochs), {"--backend", "local", "--input_order", order});
+        },
+        order);
+    ASSERT_FALSE(HasFailure());
+    EXPECT_EQ(read_checkpoint_model(whole / "checkpoints" / checkpoint_name(2)).model.size(), 8u);
     const auto ra = epoch_records(whole), rb = epoch_records(parts);
     ASSERT_EQ(rb.size(), 2u);
     EXPECT_EQ(ra[1]["dev"], rb[1]["dev"]) << order;

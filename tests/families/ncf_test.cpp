@@ -10,7 +10,6 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "app/cli_runner.hpp"
 #include "data/ratings/ratings_corpus.hpp"
@@ -91,37 +90,21 @@ TEST_F(NcfFamilies, NeuMfReportsBothProtocolsChoosesByHitRateAndRecommends) {
   EXPECT_FALSE(dev.contains("hr10"));
   // Recommendations skip the user's training items.
   const ratings::RatingsCorpus c = ratings::read_ratings_corpus(loo_);
-  const auto rec = run_rsdist({"recommend", "--run", run.string(), "--users", c.user_ids[4],
-                               "--k", "7"});
-  ASSERT_EQ(rec.code, 0) << rec.err;
-  std::istringstream line(rec.out);
-  std::string name, field;
-  line >> name;
-  EXPECT_EQ(name, c.user_ids[4]);
-  int n = 0;
-  for (; line >> field; ++n) {
-    const std::string item = field.substr(0, field.find(':'));
-    for (const std::int32_t known : c.parts.at("train").items_of(4)) {
-      EXPECT_NE(item, c.item_ids[static_cast<std::size_t>(known)]);
-    }
-  }
-  EXPECT_EQ(n, 7);
+  rsdist::testing::expect_recommendations_skip_known(run, c, 4, c.parts.at("train").items_of(4), 7);
 }
 
 // With Adam (its state checkpointed) and with plain SGD (none to checkpoint).
 TEST_F(NcfFamilies, AResumedRunEqualsAnUninterruptedOne) {
   for (const std::string optimizer : {"adam", "sgd"}) {
     TempDir tmp;
-    const auto whole = tmp / "whole", parts = tmp / "parts";
-    const std::vector<std::string> common = {"--backend", "local", "--optimizer", optimizer};
-    ASSERT_EQ(run_rsdist(with(train_args("gmf", loo_, whole, 2), common)).code, 0);
-    ASSERT_EQ(run_rsdist(with(train_args("gmf", loo_, parts, 1), common)).code, 0);
-    const auto r = run_rsdist(with(with(train_args("gmf", loo_, parts, 2), common), {"--resume"}));
-    ASSERT_EQ(r.code, 0) << r.err;
-    const auto a = read_checkpoint_model(whole / "checkpoints" / checkpoint_name(2)).model;
-    const auto b = read_checkpoint_model(parts / "checkpoints" / checkpoint_name(2)).model;
-    ASSERT_EQ(a.size(), b.size());
-    for (const auto& [name, tensor] : a) EXPECT_TRUE(tensor.equal(b.at(name))) << name << optimizer;
+    const auto [whole, parts] = rsdist::testing::expect_resume_equals_uninterrupted(
+        tmp.path(),
+        [&](const fs::path& out, int epochs) {
+          return with(train_args("gmf", loo_, out, epochs),
+                      {"--backend", "local", "--optimizer", optimizer});
+        },
+        optimizer);
+    ASSERT_FALSE(HasFailure());
     EXPECT_EQ(read_jsonl(whole / "metrics.jsonl")[1]["dev"],
               read_jsonl(parts / "metrics.jsonl")[1]["dev"])
         << optimizer;

@@ -152,21 +152,7 @@ TEST(Pop, OnRatingsGivesFullRankingAndTheSampledProtocol) {
   }
   EXPECT_EQ(dev["users"], dev["sampled_users"]);
   // Recommendations name the input's ids and skip what the user rated in training.
-  const std::string user = c.user_ids[5];
-  const auto rec = run_rsdist({"recommend", "--run", run.string(), "--users", user, "--k", "5"});
-  ASSERT_EQ(rec.code, 0) << rec.err;
-  std::istringstream line(rec.out);
-  std::string name, field;
-  line >> name;
-  EXPECT_EQ(name, user);
-  int n = 0;
-  for (; line >> field; ++n) {
-    const std::string item = field.substr(0, field.find(':'));
-    for (const std::int32_t known : c.parts.at("train").items_of(5)) {
-      EXPECT_NE(item, c.item_ids[static_cast<std::size_t>(known)]);
-    }
-  }
-  EXPECT_EQ(n, 5);
+  rsdist::testing::expect_recommendations_skip_known(run, c, 5, c.parts.at("train").items_of(5), 5);
 }
 
 #ifdef RSDIST_MPIEXEC
