@@ -13,7 +13,6 @@ on --device (cpu or cuda) with --threads intra-op threads. bench/ease_bench.sh r
       --device cpu --json out.json]
 """
 import argparse
-import json
 import os
 import sys
 import time
@@ -21,6 +20,8 @@ import time
 import h5py
 import numpy as np
 import torch
+
+from peer_support import write_json
 
 
 def main():
@@ -68,9 +69,7 @@ def main():
     for k in ("read_s", "gram_s", "solve_s", "fit_s"):
         print(f"  {k:<8} {res[k]:9.2f} s")
     if a.json:
-        with open(a.json + ".tmp", "w") as f:
-            json.dump(res, f, indent=2)
-        os.replace(a.json + ".tmp", a.json)
+        write_json(a.json, res)
 
 
 if __name__ == "__main__":

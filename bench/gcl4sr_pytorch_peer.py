@@ -12,24 +12,11 @@ training mode (dropout on). Compare its step with gcl4sr_bench's forward+losses 
   python3 bench/gcl4sr_pytorch_peer.py EXPORT [--device cuda] [--steps 10] [--json out.json]
 """
 import argparse
-import importlib.util
-import json
-import os
 import sys
-import time
 
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def load_reference():
-    path = os.path.join(HERE, "..", "tests", "models", "gcl4sr_reference.py")
-    spec = importlib.util.spec_from_file_location("gcl4sr_reference", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from peer_support import load_test_reference, median_step_seconds, write_json
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -42,7 +29,7 @@ def main():
     a = ap.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
-    ref = load_reference()
+    ref = load_test_reference("gcl4sr_reference")
     device = torch.device(a.device)
     data = torch.load(a.export, weights_only=True)
     c = {k[len("config/"):]: v.item() for k, v in data.items() if k.startswith("config/")}
@@ -75,29 +62,14 @@ def main():
         optimizer.step()
         return total
 
-    def sync():
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-
-    times = []
-    for s in range(a.warmup + a.steps):
-        sync()
-        t0 = time.perf_counter()
-        loss = step()
-        sync()
-        if s >= a.warmup:
-            times.append(time.perf_counter() - t0)
-    times.sort()
-    median = times[len(times) // 2]
+    median, loss = median_step_seconds(step, a.warmup, a.steps, device)
     batch = inputs.shape[0]
     out = {"device": str(device), "batch": batch, "step_ms_median": 1000 * median,
            "samples_per_second": batch / median, "last_loss": loss.item()}
     print(f"GCL4SR eager PyTorch (reference model) on {device}: batch {batch}: step "
           f"{1000 * median:.1f} ms, {batch / median:.1f} samples/s")
     if a.json:
-        with open(a.json + ".tmp", "w") as f:
-            json.dump(out, f, indent=2)
-        os.replace(a.json + ".tmp", a.json)
+        write_json(a.json, out)
 
 
 if __name__ == "__main__":

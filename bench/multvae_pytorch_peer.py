@@ -15,7 +15,6 @@ figures. bench/multvae_bench.sh runs it next to build/bench/multvae_bench.
       --warmup 3 --threads 2 --device cpu --fused_adam --json out.json]
 """
 import argparse
-import json
 import os
 import sys
 import time
@@ -23,6 +22,8 @@ import time
 import h5py
 import numpy as np
 import torch
+
+from peer_support import write_json
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -142,9 +143,7 @@ def main():
     for key in ("step_ms_median", "users_per_second", "eval_users_per_second"):
         print(f"{key:<30} {out[key]:>12.3f}")
     if a.json:
-        with open(a.json + ".tmp", "w") as f:
-            json.dump(out, f, indent=2)
-        os.replace(a.json + ".tmp", a.json)
+        write_json(a.json, out)
 
 
 if __name__ == "__main__":

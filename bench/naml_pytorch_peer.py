@@ -14,24 +14,13 @@ it with rsdist's samples/s on the same device.
   python3 bench/naml_pytorch_peer.py [--corpus DIR] [--device cuda] [--steps 30] [--bf16]
 """
 import argparse
-import importlib.util
 import json
 import os
 import sys
-import time
 
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def load_reference():
-    path = os.path.join(HERE, "..", "tests", "models", "naml_reference.py")
-    spec = importlib.util.spec_from_file_location("naml_reference", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from peer_support import load_test_reference, median_step_seconds, write_json
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -60,7 +49,7 @@ def main():
         counts = json.load(open(os.path.join(a.corpus, "manifest.json")))["counts"]
         a.words, a.word_dim = counts["words"], counts["word_dim"]
         a.categories, a.subcategories = counts["categories"], counts["subcategories"]
-    ref = load_reference()
+    ref = load_test_reference("naml_reference")
     device = torch.device(a.device)
     torch.manual_seed(1)
     shapes = {"news_encoder.word_embedding.weight": (a.words, a.word_dim),
@@ -87,14 +76,7 @@ def main():
 
     inputs = batch()
 
-    def sync():
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-
-    times = []
-    for s in range(a.warmup + a.steps):
-        sync()
-        t0 = time.perf_counter()
+    def step():
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=a.bf16):
             logits = model(*inputs)
         loss = ref.negative_log_softmax(logits.float())
@@ -102,11 +84,8 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 4.0)
         optimizer.step()
-        sync()
-        if s >= a.warmup:
-            times.append(time.perf_counter() - t0)
-    times.sort()
-    median = times[len(times) // 2]
+
+    median, _ = median_step_seconds(step, a.warmup, a.steps, device)
     out = {"device": str(device), "bf16": a.bf16, "batch": a.batch, "words": a.words,
            "word_dim": a.word_dim, "step_ms_median": 1000 * median,
            "samples_per_second": a.batch / median}
@@ -114,9 +93,7 @@ def main():
           f"{a.batch}, {a.words} words x {a.word_dim}: step {1000 * median:.1f} ms, "
           f"{a.batch / median:.1f} samples/s")
     if a.json:
-        with open(a.json + ".tmp", "w") as f:
-            json.dump(out, f, indent=2)
-        os.replace(a.json + ".tmp", a.json)
+        write_json(a.json, out)
 
 
 if __name__ == "__main__":

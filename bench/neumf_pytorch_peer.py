@@ -25,7 +25,6 @@ It prints a table to stdout; --json PATH gets every figure plus the configuratio
 PATH.tmp, then renamed). Exit code 1 with a message naming the file on a bad corpus.
 """
 import argparse
-import json
 import math
 import os
 import sys
@@ -34,6 +33,8 @@ import time
 import h5py
 import numpy as np
 import torch
+
+from peer_support import write_json
 import torch.nn as nn
 
 
@@ -343,10 +344,7 @@ def main():
     for k, v in rows:
         print(f"  {k:<{max(len(r[0]) for r in rows)}}  {v}")
     if a.json:
-        tmp = a.json + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(json.dumps(res, indent=2) + "\n")
-        os.replace(tmp, a.json)
+        write_json(a.json, res)
 
 
 if __name__ == "__main__":
