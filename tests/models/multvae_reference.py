@@ -28,6 +28,7 @@ import sys
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from parity_check import ParityCheck
 
 TOLERANCE = 2e-5
 
@@ -95,21 +96,10 @@ def main(argv):
     with torch.no_grad():
         eval_logits = model(x)[0]
 
-    failures, worst, compared = [], 0.0, 0
-
-    def check(label, ours, theirs):
-        nonlocal worst, compared
-        compared += 1
-        if ours.shape != theirs.shape:
-            failures.append(f"{label}: shape {tuple(ours.shape)} vs {tuple(theirs.shape)}")
-            return
-        diff = (ours.double() - theirs.double()).abs().max().item() if ours.numel() else 0.0
-        worst = max(worst, diff)
-        if diff > TOLERANCE * max(1.0, theirs.double().abs().max().item()):
-            failures.append(f"{label}: max difference {diff:.3g}")
-
+    parity = ParityCheck(TOLERANCE)
+    check = parity.check
     if missing:
-        failures.append(f"parameters the C++ model did not export: {sorted(missing)}")
+        parity.failures.append(f"parameters the C++ model did not export: {sorted(missing)}")
     for name, value in (("logits", logits), ("mu", mu), ("logvar", logvar), ("neg_ll", neg_ll),
                         ("kl", kl), ("loss", loss)):
         check("out/" + name, value.detach(), data["out/" + name])
@@ -118,17 +108,9 @@ def main(argv):
         if key.startswith("grad/"):
             p, layout = ours(key[len("grad/"):])
             check(key, layout(p.grad), value)
-    expect_mismatch = bool(data["config/expect_mismatch"].item())
-    good = bool(failures) if expect_mismatch else not failures
-    verdict = ("mismatch detected as expected" if expect_mismatch and good else
-               "altered value NOT detected" if expect_mismatch else
-               f"match, worst difference {worst:.3g}" if good else "MISMATCH")
     order = ["normalize_dropout", "dropout_normalize"][model.order]
-    print(f"Mult-VAE parity, {order} ({compared} tensors): {verdict}; loss {loss.item():.6f}")
-    if not good or expect_mismatch:
-        for failure in failures:
-            print(f"  {failure}")
-    return 0 if good else 1
+    return parity.report(f"Mult-VAE parity, {order}", bool(data["config/expect_mismatch"].item()),
+                         f"loss {loss.item():.6f}")
 
 
 if __name__ == "__main__":

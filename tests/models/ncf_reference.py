@@ -24,6 +24,7 @@ import sys
 
 import torch
 import torch.nn as nn
+from parity_check import ParityCheck
 
 TOLERANCE = 2e-5
 
@@ -146,21 +147,10 @@ def main(argv):
         loss = nn.functional.binary_cross_entropy(prediction, targets)
     loss.backward()
 
-    failures, worst, compared = [], 0.0, 0
-
-    def check(label, ours, theirs):
-        nonlocal worst, compared
-        compared += 1
-        if ours.shape != theirs.shape:
-            failures.append(f"{label}: shape {tuple(ours.shape)} vs {tuple(theirs.shape)}")
-            return
-        diff = (ours.double() - theirs.double()).abs().max().item() if ours.numel() else 0.0
-        worst = max(worst, diff)
-        if diff > TOLERANCE * max(1.0, theirs.double().abs().max().item()):
-            failures.append(f"{label}: max difference {diff:.3g}")
-
+    parity = ParityCheck(TOLERANCE)
+    check = parity.check
     if missing:
-        failures.append(f"parameters the C++ model did not export: {sorted(missing)}")
+        parity.failures.append(f"parameters the C++ model did not export: {sorted(missing)}")
     check("prediction", prediction.detach(), data["out/prediction"])
     check("loss", loss.detach(), data["out/loss"])
     for key, value in data.items():
@@ -170,17 +160,9 @@ def main(argv):
         elif key.startswith("buffers/"):
             name = to_model(key[len("buffers/"):])
             check(key, dict(model.named_buffers())[name], value)
-    expect_mismatch = bool(data["config/expect_mismatch"].item())
-    good = bool(failures) if expect_mismatch else not failures
-    verdict = ("mismatch detected as expected" if expect_mismatch and good else
-               "altered value NOT detected" if expect_mismatch else
-               f"match, worst difference {worst:.3g}" if good else "MISMATCH")
     names = {0: "seed NCF", 1: "GMF", 2: "MLP", 3: "NeuMF"}
-    print(f"{names[kind]} parity ({compared} tensors): {verdict}; loss {loss.item():.6f}")
-    if not good or expect_mismatch:
-        for failure in failures:
-            print(f"  {failure}")
-    return 0 if good else 1
+    return parity.report(f"{names[kind]} parity", bool(data["config/expect_mismatch"].item()),
+                         f"loss {loss.item():.6f}")
 
 
 if __name__ == "__main__":
