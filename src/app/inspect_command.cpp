@@ -60,6 +60,26 @@ void print_seq_statistics(const std::string& dir, std::ostream& out) {
                      c.graph_nodes > 0
                          ? static_cast<double>(c.graph_edges) / static_cast<double>(c.graph_nodes)
                          : 0.0);
+  if (c.attribute_table > 0) {
+    const seq::ItemAttributeCounts& a = c.attributes;
+    const std::int64_t items = a.items_with_attributes + a.items_without_attributes;
+    out << fmt::format(
+        "  {:<18} {} ids in use (table of {}, ids 1..{}; 0 is padding); {} of {} items have "
+        "some ({:.1f}%), {:.2f} per item\n",
+        "attributes", a.distinct_attributes, c.attribute_table, c.attribute_table - 1,
+        a.items_with_attributes, items,
+        items > 0 ? 100.0 * static_cast<double>(a.items_with_attributes) / static_cast<double>(items)
+                  : 0.0,
+        a.items_with_attributes > 0
+            ? static_cast<double>(a.entries) / static_cast<double>(a.items_with_attributes)
+            : 0.0);
+  } else {
+    out << fmt::format("  {:<18} none\n", "attributes");
+  }
+  if (c.negatives_per_user > 0) {
+    out << fmt::format("  {:<18} {} per user (valid and test)\n", "negatives",
+                       c.negatives_per_user);
+  }
 }
 
 void print_ratings_statistics(const std::string& dir, std::ostream& out) {

@@ -25,6 +25,9 @@ int preprocess_seq(const Config& config, CommandIo& io) {
                "s3rec",
                options.format);
   options.normalization = seq::parse_witg_normalization(config.get_string("witg_normalization"));
+  if (config.has("attributes")) options.attributes = config.get_string("attributes");
+  if (config.has("negatives")) options.negatives = config.get_int("negatives");
+  options.seed = static_cast<std::uint64_t>(config.get_int("seed"));
 
   const auto start = SteadyClock::now();
   StagingDirectory staging(config.get_string("out"), config.get_bool("force"));
@@ -33,10 +36,20 @@ int preprocess_seq(const Config& config, CommandIo& io) {
   const double seconds = seconds_since(start);
   io.log.root->info(
       "preprocess seq: wrote {} in {:.2f} s ({} users, {} items, {} interactions; "
-      "train/valid/test {}/{}/{}; graph {} nodes, {} edges, normalization {})",
+      "train/valid/test {}/{}/{}; graph {} nodes, {} edges, normalization {}; {} sampled "
+      "negatives per user)",
       staging.destination().string(), seconds, c.users, c.items, c.interactions, c.train_examples,
       c.valid_examples, c.test_examples, c.graph_nodes, c.graph_edges,
-      seq::witg_normalization_name(options.normalization));
+      seq::witg_normalization_name(options.normalization), c.negatives_per_user);
+  if (!c.negatives_note.empty()) io.log.root->warn("preprocess seq: {}", c.negatives_note);
+  if (!options.attributes.empty()) {
+    io.log.root->info(
+        "preprocess seq: attributes from {}: {} ids (table {}), {} items with attributes, {} "
+        "without, {} unknown items dropped",
+        options.attributes, c.attributes.distinct_attributes, c.attribute_table,
+        c.attributes.items_with_attributes, c.attributes.items_without_attributes,
+        c.attributes.unknown_items);
+  }
   return 0;
 }
 
@@ -190,13 +203,17 @@ OptionSchema preprocess_schema() {
                   "(by name and first line), ml100k, ml1m, csv")
       .choices({"auto", "gcl4sr", "s3rec", "ml100k", "ml1m", "csv"})
       .add_int("seed", 1,
-               "mind: noise of word vectors absent from GloVe; ratings: the split and negatives")
+               "mind: noise of word vectors absent from GloVe; ratings: the split and negatives; "
+               "seq: the sampled negatives")
       .at_least(0);
   s.group("seq")
       .add_string("witg_normalization", "none",
                   "item transition graph weights: none (the seed notebook) or renorm (the "
                   "official code: w * (1/deg(row) + 1/deg(col)))")
-      .choices({"none", "renorm"});
+      .choices({"none", "renorm"})
+      .add_string("attributes", std::nullopt,
+                  "item attributes: a JSON object of item id -> attribute ids (S3-Rec's "
+                  "*_item2attributes.json), stored in the corpus");
   // Defaults are NNR's config.py.
   const mind::MindCorpusOptions mind_defaults;
   s.group("mind")
@@ -269,7 +286,8 @@ OptionSchema preprocess_schema() {
                  "heldout_users: share of a held-out user's interactions held out (default 0.2)")
       .add_int(
           "negatives", std::nullopt,
-          "loo: sampled evaluation candidates per user, never a positive (default 99; 0: none)")
+          "seq and loo ratings: sampled evaluation candidates per user, never one of the user's "
+          "items (default 99; 0: none)")
       .at_least(0);
   return s;
 }

@@ -143,6 +143,62 @@ TEST(PreprocessSeq, InspectReportsUsersItemsSplitsAndGraph) {
   }
 }
 
+TEST(PreprocessSeq, AttributesAndSampledNegativesAreStoredAndInspected) {
+  TempDir tmp;
+  const fs::path raw = synth_sequences(tmp);
+  const Result made = preprocess(raw / "sequences_s3rec.txt", tmp / "corpus",
+                                 {"--attributes", (raw / "item2attributes.json").string(),
+                                  "--negatives", "20", "--seed", "3"});
+  ASSERT_EQ(made.code, 0) << made.err;
+  EXPECT_NE(made.err.find("0 unknown items dropped"), std::string::npos) << made.err;
+  const seq::SeqCorpus corpus = seq::read_seq_corpus(tmp / "corpus");
+  ASSERT_FALSE(corpus.attributes.empty());
+  EXPECT_EQ(corpus.negatives_per_user, 20);
+  const Result r = run({"inspect", (tmp / "corpus").string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find(fmt::format("(table of {}, ids 1..{}; 0 is padding)",
+                                   corpus.attributes.num_attributes,
+                                   corpus.attributes.num_attributes - 1)),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("negatives          20 per user (valid and test)"), std::string::npos)
+      << r.out;
+  const data::CorpusManifest manifest = data::read_corpus_manifest(tmp / "corpus");
+  EXPECT_EQ(manifest.inputs.size(), 2u);  // the sequences and the attributes, with digests
+  EXPECT_EQ(manifest.counts["negatives_per_user"], 20);
+}
+
+TEST(PreprocessSeq, TheDefault99NegativesAreStoredOnlyWhereEveryUserHasThatMany) {
+  TempDir tmp;
+  const fs::path raw = synth_sequences(tmp);  // 60 items: too few for 99
+  Result r = preprocess(raw / "sequences.txt", tmp / "small");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("no sampled negatives stored: a user has only"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(seq::read_seq_corpus(tmp / "small").negatives_per_user, 0);
+  const Result big = run({"synth", "seq", "--out", (tmp / "raw400").string(), "--seq_users",
+                          "30", "--seq_items", "400", "--seed", "5"});
+  ASSERT_EQ(big.code, 0) << big.err;
+  r = preprocess(tmp / "raw400" / "sequences.txt", tmp / "big");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(seq::read_seq_corpus(tmp / "big").negatives_per_user, 99);
+}
+
+TEST(PreprocessSeq, MalformedAttributesOrTooManyNegativesFailAndLeaveNoOutput) {
+  TempDir tmp;
+  const fs::path raw = synth_sequences(tmp);
+  const std::string bad = tmp.write("attributes.json", "{\"1\": [1, 2],\n \"2\": [3,}");
+  Result r = preprocess(raw / "sequences.txt", tmp / "corpus",
+                        {"--attributes", bad, "--negatives", "5"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(bad + ": not valid JSON at byte"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(tmp / "corpus"));
+  r = preprocess(raw / "sequences.txt", tmp / "corpus", {"--negatives", "1000"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("to draw 1000 sampled negatives from"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(tmp / "corpus"));
+}
+
 TEST(PreprocessSeq, InspectOfAnIncompleteCorpusSaysSo) {
   TempDir tmp;
   fs::create_directories(tmp / "half");

@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "data/corpus_manifest.hpp"
 #include "data/hdf5/file.hpp"
+#include "data/seq/sampled_negatives.hpp"
 
 namespace rsdist::seq {
 namespace {
@@ -58,7 +59,14 @@ nlohmann::ordered_json counts_json(const SeqCorpusCounts& c) {
           {"test_examples", c.test_examples},
           {"train_interactions", c.train_interactions},
           {"graph_nodes", c.graph_nodes},
-          {"graph_edges", c.graph_edges}};
+          {"graph_edges", c.graph_edges},
+          {"attribute_table", c.attribute_table},
+          {"items_with_attributes", c.attributes.items_with_attributes},
+          {"items_without_attributes", c.attributes.items_without_attributes},
+          {"unknown_attribute_items", c.attributes.unknown_items},
+          {"distinct_attributes", c.attributes.distinct_attributes},
+          {"attribute_entries", c.attributes.entries},
+          {"negatives_per_user", c.negatives_per_user}};
 }
 
 }  // namespace
@@ -93,6 +101,32 @@ SeqCorpus build_seq_corpus(SequenceCorpus sequences, WitgNormalization normaliza
   return corpus;
 }
 
+std::vector<bool> items_present(const SequenceCorpus& sequences) {
+  std::vector<bool> present(static_cast<std::size_t>(sequences.max_item()) + 1, false);
+  for (const std::int32_t item : sequences.items) present[static_cast<std::size_t>(item)] = true;
+  return present;
+}
+
+std::int64_t fewest_eligible_items(const SequenceCorpus& sequences) {
+  const std::vector<bool> present = items_present(sequences);
+  const auto pool = std::count(present.begin(), present.end(), true);
+  std::int64_t fewest = pool;
+  std::vector<std::int32_t> own;
+  for (std::size_t r = 0; r < sequences.num_sequences(); ++r) {
+    const auto items = sequences.sequence(r);
+    own.assign(items.begin(), items.end());
+    std::sort(own.begin(), own.end());
+    own.erase(std::unique(own.begin(), own.end()), own.end());
+    fewest = std::min<std::int64_t>(fewest, pool - static_cast<std::int64_t>(own.size()));
+  }
+  return fewest;
+}
+
+void add_sampled_negatives(SeqCorpus& corpus, std::int64_t per_user, std::uint64_t seed) {
+  corpus.sampled_negatives = sample_user_negatives(corpus.sequences, per_user, seed);
+  corpus.negatives_per_user = per_user;
+}
+
 SeqCorpusCounts count_seq_corpus(const SeqCorpus& corpus) {
   SeqCorpusCounts c;
   c.users = static_cast<std::int64_t>(corpus.sequences.num_sequences());
@@ -104,6 +138,11 @@ SeqCorpusCounts count_seq_corpus(const SeqCorpus& corpus) {
   c.train_interactions = static_cast<std::int64_t>(corpus.splits.all_train_sequences.items.size());
   c.graph_nodes = corpus.graph.num_nodes;
   c.graph_edges = corpus.graph.num_edges();
+  c.attribute_table = corpus.attributes.num_attributes;
+  if (!corpus.attributes.empty()) {
+    c.attributes = count_item_attributes(corpus.attributes, items_present(corpus.sequences));
+  }
+  c.negatives_per_user = corpus.negatives_per_user;
   return c;
 }
 
@@ -123,6 +162,17 @@ void write_seq_corpus_file(const SeqCorpus& corpus, const std::filesystem::path&
   file.write("witg/weights", corpus.graph.weights);
   file.write_attribute("witg", "normalization",
                        std::string(witg_normalization_name(corpus.normalization)));
+  if (!corpus.attributes.empty()) {
+    file.write("item_attributes/offsets", corpus.attributes.offsets);
+    file.write("item_attributes/attributes", corpus.attributes.attributes);
+    file.write_attribute("item_attributes", "num_attributes",
+                         std::to_string(corpus.attributes.num_attributes));
+  }
+  if (corpus.negatives_per_user > 0) {
+    file.write("sampled_negatives", corpus.sampled_negatives,
+               {corpus.sequences.num_sequences(),
+                static_cast<std::uint64_t>(corpus.negatives_per_user)});
+  }
   file.close();
 }
 
@@ -132,18 +182,41 @@ SeqCorpusCounts write_seq_corpus(const SeqCorpusOptions& options,
   manifest.kind = "seq";
   // Digest first: it reads the file the parser then reads, and records exactly those bytes.
   manifest.inputs.push_back(data::describe_input("sequences", options.input));
-  const SeqCorpus corpus = build_seq_corpus(
+  SeqCorpus corpus = build_seq_corpus(
       read_sequences(options.input, parse_sequence_format(options.format)), options.normalization);
+  ItemAttributeCounts attribute_counts;
+  if (!options.attributes.empty()) {
+    manifest.inputs.push_back(data::describe_input("item_attributes", options.attributes));
+    corpus.attributes = read_item_attributes(options.attributes, items_present(corpus.sequences),
+                                             &attribute_counts);
+  }
+  std::string negatives_note;
+  if (options.negatives) {
+    if (*options.negatives > 0) add_sampled_negatives(corpus, *options.negatives, options.seed);
+  } else if (const std::int64_t fewest = fewest_eligible_items(corpus.sequences);
+             fewest >= kDefaultNegatives) {
+    add_sampled_negatives(corpus, kDefaultNegatives, options.seed);
+  } else {
+    negatives_note = fmt::format(
+        "no sampled negatives stored: a user has only {} items they never interacted with, "
+        "fewer than the default {}; pass --negatives N to store fewer",
+        fewest, kDefaultNegatives);
+  }
   write_seq_corpus_file(corpus, dir / kSeqCorpusFileName);
 
-  const SeqCorpusCounts counts = count_seq_corpus(corpus);
+  SeqCorpusCounts counts = count_seq_corpus(corpus);
+  counts.attributes.unknown_items = attribute_counts.unknown_items;
+  counts.negatives_note = negatives_note;
   manifest.options = {{"format", options.format},
                       {"witg_normalization", witg_normalization_name(options.normalization)},
-                      {"witg_max_window", WitgOptions{}.max_window}};
+                      {"witg_max_window", WitgOptions{}.max_window},
+                      {"negatives", counts.negatives_per_user},
+                      {"seed", options.seed}};
   manifest.counts = counts_json(counts);
   manifest.files.push_back({kSeqCorpusFileName,
                             "sequences, train/valid/test splits, all_train_seq, training matrix "
-                            "(evaluation mask), weighted item transition graph"});
+                            "(evaluation mask), weighted item transition graph, item attributes, "
+                            "sampled candidates"});
   data::write_corpus_manifest(dir, manifest);
   return counts;
 }
@@ -167,6 +240,27 @@ SeqCorpus read_seq_corpus(const std::filesystem::path& dir) {
           corpus.graph.row_offsets.back() == static_cast<std::int64_t>(corpus.graph.columns.size()),
       "{}: 'witg' is not a CSR graph", file.path());
   corpus.normalization = parse_witg_normalization(file.read_attribute("witg", "normalization"));
+  if (file.exists("item_attributes")) {
+    corpus.attributes.offsets = file.read<std::int64_t>("item_attributes/offsets");
+    corpus.attributes.attributes = file.read<std::int32_t>("item_attributes/attributes");
+    corpus.attributes.num_attributes =
+        std::stoll(file.read_attribute("item_attributes", "num_attributes"));
+    const ItemAttributes& a = corpus.attributes;
+    RSDIST_CHECK(a.offsets.size() == static_cast<std::size_t>(corpus.sequences.max_item()) + 2 &&
+                     a.offsets.front() == 0 &&
+                     a.offsets.back() == static_cast<std::int64_t>(a.attributes.size()) &&
+                     std::all_of(a.attributes.begin(), a.attributes.end(),
+                                 [&](std::int32_t v) { return v >= 1 && v < a.num_attributes; }),
+                 "{}: 'item_attributes' is not a CSR over items 0..{} with ids below {}",
+                 file.path(), corpus.sequences.max_item(), a.num_attributes);
+  }
+  if (file.exists("sampled_negatives")) {
+    const h5::DatasetInfo info = file.info("sampled_negatives");
+    RSDIST_CHECK(info.shape.size() == 2 && info.shape[0] == corpus.sequences.num_sequences(),
+                 "{}: 'sampled_negatives' is not a [users, N] table", file.path());
+    corpus.negatives_per_user = static_cast<std::int64_t>(info.shape[1]);
+    corpus.sampled_negatives = file.read<std::int32_t>("sampled_negatives");
+  }
   return corpus;
 }
 
@@ -183,6 +277,22 @@ SeqCorpusCounts read_seq_corpus_counts(const std::filesystem::path& dir) {
   c.train_interactions = rows_of(file, "all_train_seq/items");
   c.graph_nodes = rows_of(file, "witg/row_offsets") - 1;
   c.graph_edges = rows_of(file, "witg/columns");
+  if (file.exists("item_attributes")) {
+    // Coverage is counted over the items the sequences hold (read above).
+    const auto offsets = file.read<std::int64_t>("item_attributes/offsets");
+    c.attribute_table = std::stoll(file.read_attribute("item_attributes", "num_attributes"));
+    const auto attributes = file.read<std::int32_t>("item_attributes/attributes");
+    std::vector<bool> present(static_cast<std::size_t>(c.items) + 1, false);
+    for (const std::int32_t item : items) present[static_cast<std::size_t>(item)] = true;
+    ItemAttributes a{offsets, attributes, c.attribute_table};
+    RSDIST_CHECK(a.offsets.size() == present.size() + 1 &&
+                     a.offsets.back() == static_cast<std::int64_t>(a.attributes.size()),
+                 "{}: 'item_attributes' is not a CSR over items 0..{}", file.path(), c.items);
+    c.attributes = count_item_attributes(a, present);
+  }
+  if (file.exists("sampled_negatives")) {
+    c.negatives_per_user = static_cast<std::int64_t>(file.info("sampled_negatives").shape.at(1));
+  }
   return c;
 }
 
