@@ -285,7 +285,8 @@ Config resolve_config(const OptionSchema& schema, const std::vector<std::string>
                    item.key, schema.command_name(), schema.command_name());
       RSDIST_CHECK(!spec->command_line_only, "{}: '{}' can only be given on the command line",
                    item.where(), item.key);
-      RSDIST_CHECK(item.section.empty() || item.section == spec->group,
+      RSDIST_CHECK(item.section.empty() || item.section == spec->group ||
+                       (!spec->former_group.empty() && item.section == spec->former_group),
                    "{}: key '{}' belongs in section [{}], not [{}]", item.where(), item.key,
                    spec->group, item.section);
       auto value = parse_option_value(*spec, item.value, item.where());

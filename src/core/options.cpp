@@ -1,5 +1,7 @@
 #include "core/options.hpp"
 
+#include <algorithm>
+
 #include <boost/program_options/options_description.hpp>
 #include <boost/program_options/value_semantic.hpp>
 #include <sstream>
@@ -52,6 +54,16 @@ OptionSpec& OptionSchema::add(const std::string& name, OptionType type, std::str
   spec.type = type;
   specs_.push_back(std::move(spec));
   return specs_.back();
+}
+
+bool OptionSchema::has_group(const std::string& group) const {
+  return std::any_of(specs_.begin(), specs_.end(),
+                     [&](const OptionSpec& spec) { return spec.group == group; });
+}
+
+OptionSchema& OptionSchema::formerly_in(std::string group) {
+  last().former_group = std::move(group);
+  return *this;
 }
 
 OptionSpec& OptionSchema::last() {

@@ -18,6 +18,7 @@ enum class OptionType { kInt, kFloat, kString, kBool, kFlag };
 struct OptionSpec {
   std::string name;
   std::string group;  // the INI section it belongs to
+  std::string former_group;  // a section older config files (saved runs) put it in; still read
   std::string help;
   OptionType type = OptionType::kString;
   std::optional<std::string> default_text;  // canonical text of the default, if any
@@ -55,10 +56,14 @@ class OptionSchema {
   OptionSchema& at_most(double max_value);
   OptionSchema& choices(std::vector<std::string> allowed);
   OptionSchema& positional();  // the next free positional argument fills this option
+  OptionSchema& formerly_in(std::string group);  // see OptionSpec::former_group
 
   const std::string& command_name() const { return command_name_; }
   const std::vector<OptionSpec>& specs() const { return specs_; }
   const OptionSpec* find(const std::string& name) const;
+  // Whether any option of `group` was declared: lets several families share one group, the first
+  // to build its options declaring it.
+  bool has_group(const std::string& group) const;
   std::vector<const OptionSpec*> positionals() const;
 
   // Usage text for `--help`: options grouped, with types and defaults.

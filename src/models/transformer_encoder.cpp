@@ -50,12 +50,16 @@ at::Tensor MultiheadSelfAttentionImpl::forward(const at::Tensor& x,
 }
 
 TransformerEncoderLayerImpl::TransformerEncoderLayerImpl(const TransformerOptions& o)
-    : dropout_(o.dropout) {
-  self_attn = register_module("self_attn", MultiheadSelfAttention(o.d_model, o.nhead, o.dropout));
+    : dropout_(o.dropout), activation_dropout_(o.activation_dropout) {
+  self_attn = register_module(
+      "self_attn", MultiheadSelfAttention(o.d_model, o.nhead,
+                                          o.attention_dropout >= 0 ? o.attention_dropout : o.dropout));
   linear1 = register_module("linear1", torch::nn::Linear(o.d_model, o.dim_feedforward));
   linear2 = register_module("linear2", torch::nn::Linear(o.dim_feedforward, o.d_model));
-  norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.d_model})));
-  norm2 = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.d_model})));
+  norm1 = register_module(
+      "norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.d_model}).eps(o.layer_norm_eps)));
+  norm2 = register_module(
+      "norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.d_model}).eps(o.layer_norm_eps)));
 }
 
 at::Tensor TransformerEncoderLayerImpl::forward(const at::Tensor& x,
@@ -64,8 +68,8 @@ at::Tensor TransformerEncoderLayerImpl::forward(const at::Tensor& x,
   const bool train = is_training();
   at::Tensor h =
       norm1->forward(x + at::dropout(self_attn->forward(x, positions, allowed), dropout_, train));
-  const at::Tensor ff =
-      linear2->forward(at::dropout(at::gelu(linear1->forward(h)), dropout_, train));
+  const at::Tensor ff = linear2->forward(
+      at::dropout(at::gelu(linear1->forward(h)), activation_dropout_ ? dropout_ : 0.0, train));
   return norm2->forward(h + at::dropout(ff, dropout_, train));
 }
 
@@ -87,11 +91,19 @@ at::Tensor causal_padding_mask(const at::Tensor& padding) {
   return causal.view({1, 1, length, length}) & (key_real | query_pad);
 }
 
-at::Tensor TransformerEncoderImpl::forward(const at::Tensor& x, const at::Tensor& padding) {
+at::Tensor padding_mask(const at::Tensor& padding) {
+  const std::int64_t length = padding.size(1);
+  const at::Tensor key_real = padding.logical_not().view({-1, 1, 1, length});
+  const at::Tensor query_pad = padding.view({-1, 1, length, 1});
+  return key_real | query_pad;
+}
+
+at::Tensor TransformerEncoderImpl::forward(const at::Tensor& x, const at::Tensor& padding,
+                                           bool causal) {
   RSDIST_CHECK(x.dim() == 3 && padding.dim() == 2 && padding.size(0) == x.size(0) &&
                    padding.size(1) == x.size(1),
                "transformer: expects x [B, L, D] and padding [B, L]");
-  const at::Tensor allowed = causal_padding_mask(padding);
+  const at::Tensor allowed = causal ? causal_padding_mask(padding) : padding_mask(padding);
   const PackedPositions positions{padding.logical_not().reshape({-1}).nonzero().squeeze(1),
                                   x.size(0), x.size(1)};
   at::Tensor h = positions.pack(x);

@@ -1,9 +1,14 @@
-// The sequence encoder of GCL4SR: PyTorch's nn.TransformerEncoder of post-norm
+// The sequence encoder of GCL4SR and S3-Rec/SASRec: PyTorch's nn.TransformerEncoder of post-norm
 // nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, activation="gelu",
 // batch_first=True), written out so that it runs the same on CPU and CUDA:
 //
 //   x = norm1(x + dropout1(self_attn(x)))          self_attn: multi-head attention with dropout
 //   x = norm2(x + dropout2(linear2(dropout(gelu(linear1(x))))))        on its attention weights
+//
+// S3-Rec's BERT-style layer (its modules.py: SelfAttention + Intermediate) is the same
+// computation — query/key/value are in_proj's three blocks, dense is out_proj, its two LayerNorms
+// norm1 and norm2 — except that it has no dropout between gelu and linear2 and its LayerNorms use
+// eps 1e-12: TransformerOptions::activation_dropout = false and layer_norm_eps = 1e-12.
 //
 // Parameter names are PyTorch's (layers.K.self_attn.in_proj_weight, ...out_proj.weight,
 // linearN, normN), so a state_dict moves between the two unchanged.
@@ -31,8 +36,11 @@ struct TransformerOptions {
   std::int64_t d_model = 64;
   std::int64_t nhead = 2;
   std::int64_t dim_feedforward = 256;
-  double dropout = 0.5;  // every dropout of the layer, attention weights included
+  double dropout = 0.5;  // every dropout of the layer, attention weights included unless...
+  double attention_dropout = -1;  // ... this is >= 0 (S3-Rec's attention_probs_dropout_prob)
   std::int64_t num_layers = 2;
+  double layer_norm_eps = 1e-5;     // PyTorch's default; S3-Rec 1e-12
+  bool activation_dropout = true;   // dropout(gelu(linear1(x))); S3-Rec has none
 };
 
 // Note [Packed real positions]: GCL4SR pads every window to L = 50 items while Home's prefixes
@@ -81,6 +89,7 @@ class TransformerEncoderLayerImpl : public torch::nn::Module {
 
  private:
   double dropout_;
+  bool activation_dropout_;
 };
 TORCH_MODULE(TransformerEncoderLayer);
 
@@ -88,8 +97,9 @@ class TransformerEncoderImpl : public torch::nn::Module {
  public:
   explicit TransformerEncoderImpl(const TransformerOptions& options);
   // x [B, L, D]; padding [B, L] bool (true at padding positions). Causal: position i attends to
-  // positions <= i. Returns [B, L, D], zero at padding positions (Note [Packed real positions]).
-  at::Tensor forward(const at::Tensor& x, const at::Tensor& padding);
+  // the real positions <= i; otherwise (S3-Rec's pretraining) to every real position. Returns
+  // [B, L, D], zero at padding positions (Note [Packed real positions]).
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& padding, bool causal = true);
 
   torch::nn::ModuleList layers{nullptr};
 };
@@ -98,5 +108,7 @@ TORCH_MODULE(TransformerEncoder);
 // The attention mask forward() builds: causal, no padding key, and a padding query sees the keys
 // up to itself (Note [Fully masked attention rows]). [B, 1, L, L] bool, true = may attend.
 at::Tensor causal_padding_mask(const at::Tensor& padding);
+// The bidirectional one: every real key, and a padding query every key. [B, 1, L, L] bool.
+at::Tensor padding_mask(const at::Tensor& padding);
 
 }  // namespace rsdist::models

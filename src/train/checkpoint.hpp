@@ -117,9 +117,11 @@ std::optional<std::filesystem::path> latest_checkpoint(
 std::optional<std::filesystem::path> find_resume_checkpoint(
     const std::filesystem::path& checkpoints_dir);
 
-// Keeps the newest `keep` epoch checkpoints and whatever `best` points at; step checkpoints go
-// once an epoch checkpoint is newer. Rank 0 only.
-void prune_checkpoints(const std::filesystem::path& checkpoints_dir, std::int64_t keep);
+// Keeps the newest `keep` epoch checkpoints, every epoch-N with N a multiple of `keep_every` (> 0;
+// S3-Rec's pretraining keeps each 10th epoch to fine-tune from) and whatever `best` points at; step
+// checkpoints go once an epoch checkpoint is newer. Rank 0 only.
+void prune_checkpoints(const std::filesystem::path& checkpoints_dir, std::int64_t keep,
+                       std::int64_t keep_every = 0);
 
 // `path` as a checkpoint directory: a run directory means its checkpoints/best; a directory with
 // a manifest.txt is itself. Throws naming `option` (--init_from, --run) otherwise.

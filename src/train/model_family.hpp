@@ -50,6 +50,9 @@ struct ModelFamily {
   // [train] values the user left at their defaults that this family replaces (origin "<name>
   // default"), e.g. GCL4SR's batch 1024.
   std::map<std::string, std::string> train_defaults;
+  // When set, the [train] defaults for a given configuration instead (S3-Rec's pretraining and
+  // fine-tuning stages train with different batches, epochs and checkpoints).
+  std::function<std::map<std::string, std::string>(const Config&)> choose_train_defaults;
   // Metrics evaluate() reports and the one `--validation_metric auto` means.
   std::vector<MetricSpec> metrics;
   std::string validation_metric;

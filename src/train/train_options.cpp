@@ -80,7 +80,10 @@ OptionSchema train_option_schema() {
                "benchmarks and smoke runs)")
       .at_least(0)
       .add_int("keep_checkpoints", 1, "newest epoch checkpoints kept (besides `best`)")
-      .at_least(1);
+      .at_least(1)
+      .add_int("keep_every_epochs", 0,
+               "also keep every epoch checkpoint whose number is a multiple of this (0: none)")
+      .at_least(0);
 
   s.group("ddp")
       .add_string("backend", "auto",
@@ -103,8 +106,10 @@ OptionSchema train_option_schema() {
 
 Config with_model_defaults(const Config& config) {
   const ModelFamily& family = model_family(config.get_string("model"));
-  if (family.train_defaults.empty()) return config;
-  return config.with_defaults(family.train_defaults, family.name + " default");
+  const std::map<std::string, std::string> defaults =
+      family.choose_train_defaults ? family.choose_train_defaults(config) : family.train_defaults;
+  if (defaults.empty()) return config;
+  return config.with_defaults(defaults, family.name + " default");
 }
 
 }  // namespace rsdist::train

@@ -455,7 +455,8 @@ void checkpoint_epoch(Run& run, std::int64_t epoch, const ddp::EpochDecision& de
   const std::string name = checkpoint_name(epoch + 1);
   write_checkpoint(run.checkpoints, name, state);
   if (decision.improved) promote_best(run.checkpoints, name);
-  prune_checkpoints(run.checkpoints, run.config.get_int("keep_checkpoints"));
+  prune_checkpoints(run.checkpoints, run.config.get_int("keep_checkpoints"),
+                    run.config.get_int("keep_every_epochs"));
   run.metrics.append(record);
 }
 

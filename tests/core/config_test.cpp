@@ -134,6 +134,25 @@ TEST(Config, KeyUnderTheWrongSectionIsRejected) {
             ini + ":3: key 'epochs' belongs in section [train], not [run]");
 }
 
+TEST(Config, AKeyIsStillReadFromTheSectionItFormerlyBelongedTo) {
+  TempDir tmp;
+  OptionSchema s = demo_schema();
+  EXPECT_FALSE(s.has_group("sequence"));
+  s.group("sequence").add_int("hidden_size", 64, "width").formerly_in("gcl4sr");
+  EXPECT_TRUE(s.has_group("sequence"));
+  const auto old = tmp.write("old.ini", "corpus = c\n[gcl4sr]\nhidden_size = 32\n");
+  EXPECT_EQ(resolve_config(s, {"--config", old}).get_int("hidden_size"), 32);
+  const auto now = tmp.write("now.ini", "corpus = c\n[sequence]\nhidden_size = 16\n");
+  EXPECT_EQ(resolve_config(s, {"--config", now}).get_int("hidden_size"), 16);
+  const auto wrong = tmp.write("wrong.ini", "corpus = c\n[train]\nhidden_size = 16\n");
+  try {
+    resolve_config(s, {"--config", wrong});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.message(), wrong + ":3: key 'hidden_size' belongs in section [sequence], not [train]");
+  }
+}
+
 TEST(Config, CommandLineOnlyOptionsAreRejectedInFiles) {
   TempDir tmp;
   const auto ini = tmp.write("bad.ini", "corpus = c\nprint_config = true\n");

@@ -405,6 +405,18 @@ TEST(Checkpoint, PromoteBestSwitchesTheLink) {
   EXPECT_EQ(latest_checkpoint(c), c / "epoch-0002");
 }
 
+TEST(Checkpoint, PruningKeepsTheNewestTheBestAndEveryNth) {
+  TempDir tmp;
+  const fs::path c = tmp / "checkpoints";
+  for (int e = 1; e <= 7; ++e) write_checkpoint(c, checkpoint_name(e), sample_state());
+  promote_best(c, "epoch-0002");
+  prune_checkpoints(c, 2, 3);
+  EXPECT_EQ(names_in(c), (std::vector<std::string>{"best", "epoch-0002", "epoch-0003",
+                                                   "epoch-0006", "epoch-0007"}));
+  prune_checkpoints(c, 1);
+  EXPECT_EQ(names_in(c), (std::vector<std::string>{"best", "epoch-0002", "epoch-0007"}));
+}
+
 TEST(Checkpoint, BestNeverDisappearsWhileSwitching) {
   TempDir tmp;
   const fs::path c = tmp / "checkpoints";

@@ -3,23 +3,14 @@
 // registration.
 #include "families/gcl4sr/gcl4sr_task.hpp"
 #include "train/model_family.hpp"
+#include "train/sequence_options.hpp"
 
 namespace rsdist::train {
 namespace {
 
 void add_gcl4sr_options(OptionSchema& s) {
+  add_sequence_model_options(s);
   s.group("gcl4sr")
-      .add_int("hidden_size", 64, "embedding and hidden size")
-      .at_least(1)
-      .add_int("max_seq_length", 50, "items of the prefix the model reads")
-      .at_least(1)
-      .add_int("num_hidden_layers", 2, "Transformer layers")
-      .at_least(1)
-      .add_int("num_attention_heads", 2, "Transformer heads")
-      .at_least(1)
-      .add_float("hidden_dropout_prob", 0.5, "dropout")
-      .at_least(0)
-      .at_most(1)
       .add_int("sample_size_hop1", 20, "neighbours sampled at hop 1")
       .at_least(1)
       .add_int("sample_size_hop2", 20, "neighbours sampled at hop 2")
