@@ -11,7 +11,8 @@ cd "$repo"
 
 "$rsdist" version
 rm -rf "$out/naml-run" "$out/gcl4sr-run" "$out/pop-run" "$out/pop-ratings-run" "$out/neumf-run" \
-  "$out/ncf-run" "$out/ease-run" "$out/multvae-run"
+  "$out/ncf-run" "$out/ease-run" "$out/multvae-run" "$out/s3rec-pretrain-run" "$out/s3rec-run" \
+  "$out/sasrec-run"
 "$rsdist" synth mind --out "$out/mind" --preset small --seed 1 --force
 "$rsdist" synth seq --out "$out/seq" --seed 1 --force
 "$rsdist" synth ratings --out "$out/ratings" --seed 1 --force
@@ -20,6 +21,10 @@ rm -rf "$out/naml-run" "$out/gcl4sr-run" "$out/pop-run" "$out/pop-ratings-run" "
 "$rsdist" inspect "$out/mind-corpus"
 "$rsdist" preprocess seq --input "$out/seq/sequences.txt" --out "$out/seq-corpus" --force
 "$rsdist" inspect "$out/seq-corpus"
+# The same users in S3-Rec's format with their items' attributes and 99 sampled candidates each.
+"$rsdist" preprocess seq --input "$out/seq/sequences_s3rec.txt" \
+  --attributes "$out/seq/item2attributes.json" --out "$out/s3rec-corpus" --force
+"$rsdist" inspect "$out/s3rec-corpus"
 "$rsdist" preprocess ratings --input "$out/ratings/u.data" --out "$out/ratings-corpus" --split loo \
   --negatives 99 --force
 "$rsdist" inspect "$out/ratings-corpus"
@@ -64,6 +69,21 @@ RSDIST_BIN="$rsdist" "$repo/launch/rsdist-mpirun" -np 2 rsdist train --model mul
   --corpus "$out/ratings-heldout-corpus" --out "$out/multvae-run" --epochs 30 --batch_size 50 \
   --multvae_dims 200,50
 "$rsdist" evaluate --run "$out/multvae-run" --split test
+# S3-Rec on 2 MPI ranks: self-supervised pretraining on the item attributes (AAP, MIP, MAP, SP),
+# fine-tuning from its last checkpoint, and SASRec (the same fine-tuning without pretraining) to
+# compare with; both judged by MRR on the 1 + 99 candidates and by full ranking.
+RSDIST_BIN="$rsdist" "$repo/launch/rsdist-mpirun" -np 2 rsdist train \
+  --config configs/s3rec_synthetic.ini --stage pretrain --corpus "$out/s3rec-corpus" \
+  --out "$out/s3rec-pretrain-run"
+RSDIST_BIN="$rsdist" "$repo/launch/rsdist-mpirun" -np 2 rsdist train \
+  --config configs/s3rec_synthetic.ini --stage finetune --init_from "$out/s3rec-pretrain-run" \
+  --corpus "$out/s3rec-corpus" --out "$out/s3rec-run"
+RSDIST_BIN="$rsdist" "$repo/launch/rsdist-mpirun" -np 2 rsdist train \
+  --config configs/s3rec_synthetic.ini --model sasrec --corpus "$out/s3rec-corpus" \
+  --out "$out/sasrec-run"
+"$rsdist" evaluate --run "$out/s3rec-run" --split test
+"$rsdist" recommend --run "$out/s3rec-run" --split test --k 5 --max_users 3
 echo "[demo] corpora in $out; runs (metrics.jsonl, checkpoints/best) in $out/naml-run," \
-  "$out/gcl4sr-run, $out/neumf-run, $out/ncf-run, $out/ease-run, $out/multvae-run, and the most-popular baseline in" \
+  "$out/gcl4sr-run, $out/neumf-run, $out/ncf-run, $out/ease-run, $out/multvae-run," \
+  "$out/s3rec-run (from $out/s3rec-pretrain-run), $out/sasrec-run, and the most-popular baseline in" \
   "$out/pop-run and $out/pop-ratings-run"

@@ -264,11 +264,20 @@ if [ -f "$home" ]; then
 else
   log "data: $home not found; the device check will use synthetic sequences only"
 fi
+# Amazon Beauty with its item attributes (1.4 MB), for the S3-Rec benchmark.
+beauty=$repo/../shared/data/s3rec
+if [ -f "$beauty/Beauty.txt" ] && [ -f "$beauty/Beauty_item2attributes.json" ]; then
+  mkdir -p "$data_dir"
+  cp -f "$beauty/Beauty.txt" "$beauty/Beauty_item2attributes.json" "$data_dir/"
+  log "data: $data_dir/Beauty.txt and Beauty_item2attributes.json (Amazon Beauty, S3-Rec)"
+fi
 
 # ---- size report and budget ---------------------------------------------------------------------------
 total=0
 for f in "${!want_file[@]}"; do total=$((total + $(stat -c %s "$out/$f"))); done
-if [ -f "$data_dir/home.txt" ]; then total=$((total + $(stat -c %s "$data_dir/home.txt"))); fi
+for f in home.txt Beauty.txt Beauty_item2attributes.json; do
+  if [ -f "$data_dir/$f" ]; then total=$((total + $(stat -c %s "$data_dir/$f"))); fi
+done
 log "largest packages:"
 for pkg in "${packages[@]}"; do printf '%s %s\n' "${pkg_size[$pkg]}" "$pkg"; done | sort -rn | head -n 10 \
   | awk '{printf "[device_bundle]   %7.2f MiB  %s\n", $1 / 1048576, $2}'

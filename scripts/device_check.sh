@@ -214,7 +214,7 @@ configure() {
 # What the check runs: the binary, the tests with CUDA cases, the benchmarks.
 targets=(rsdist test_models test_eval_ranking test_loader_seq test_ddp_mpirun test_models_gcl4sr
          test_models_multvae test_models_ease test_loader_ratings reducer_bench allreduce_bench
-         gcl4sr_bench multvae_bench neumf_bench)
+         gcl4sr_bench multvae_bench neumf_bench test_models_s3rec s3rec_bench)
 build_targets() {
   if [ "$no_build" = 1 ]; then note "--no-build"; return 77; fi
   # Every target that this configuration has (test_ddp_nccl needs NCCL, test_ddp_mpirun MPI).
@@ -238,6 +238,7 @@ cuda_tests() {
                  "test_models_gcl4sr:Gcl4srModel.CudaMatchesCpu"
                  "test_models_multvae:MultVae.CudaMatchesCpu"
                  "test_models_ease:EaseSolve.CudaMatchesCpu"
+                 "test_models_s3rec:S3RecModel.CudaMatchesCpu"
                  "test_loader_ratings:UserRowBatcher.DeliversToCuda*")
   local passed=0 skipped=0 failed_cases=0 f binary filter output
   for f in "${filters[@]}"; do
@@ -263,6 +264,8 @@ data() {
     --out "$d/mind-corpus" --shards 2 --force &&
   "$rsdist" synth seq --out "$d/seq" --seed 1 --force &&
   "$rsdist" preprocess seq --input "$d/seq/sequences.txt" --out "$d/seq-corpus" --force &&
+  "$rsdist" preprocess seq --input "$d/seq/sequences_s3rec.txt" \
+    --attributes "$d/seq/item2attributes.json" --out "$d/s3rec-corpus" --force &&
   "$rsdist" synth ratings --out "$d/ratings" --seed 1 --rating_users "$ml_users" \
     --rating_items "$ml_items" --force &&
   "$rsdist" preprocess ratings --input "$d/ratings/u.data" --out "$d/loo" --split loo \
@@ -275,6 +278,22 @@ data() {
       return 1
     figure home 1
   fi
+  # Amazon Beauty with its item attributes (the bundle's copy) for the S3-Rec benchmark.
+  if [ "$tiny" = 0 ] && [ -f "$repo/.device/data/Beauty.txt" ]; then
+    "$rsdist" preprocess seq --input "$repo/.device/data/Beauty.txt" \
+      --attributes "$repo/.device/data/Beauty_item2attributes.json" --out "$d/beauty-corpus" \
+      --force || return 1
+    figure beauty 1
+  fi
+}
+
+# S3-Rec: rsdist's pretraining and fine-tuning steps next to the official module structure in eager
+# PyTorch (bench/s3rec_bench.sh: the same batches and weights) on Beauty when the bundle has it.
+bench_s3rec() {
+  local corpus=$work/data/beauty-corpus
+  [ -d "$corpus" ] || corpus=$work/data/s3rec-corpus
+  RSDIST_BUILD_DIR=$build RSDIST_BENCH_DEVICE="$([ "$cpu" = 1 ] && echo cpu || echo cuda)" \
+    "$repo/bench/s3rec_bench.sh" "$corpus" "$work/fig/$STAGE.json" "$bench_steps"
 }
 
 # train MODEL PRECISION ARGS...: a short run; every epoch's loss finite and the last below the first.
@@ -443,6 +462,10 @@ else
       --validate false --batch_size "$vae_batch"
     stage "train_neumf_$precision" 120 train neumf "$precision" --corpus "$work/data/loo" \
       --validate false --lr 0.001
+    stage "train_s3rec_pretrain_$precision" 120 train s3rec "$precision" --stage pretrain \
+      --corpus "$work/data/s3rec-corpus" --validate false --lr 0.005
+    stage "train_sasrec_$precision" 120 train sasrec "$precision" \
+      --corpus "$work/data/s3rec-corpus" --validate false
   done
   stage ease_fit 120 ease_fit
   stage mpi_two_ranks 180 mpi_two_ranks
@@ -451,6 +474,7 @@ else
   stage bench_gcl4sr 120 bench_gcl4sr
   stage bench_multvae 180 bench_multvae
   stage bench_neumf 120 bench_neumf
+  stage bench_s3rec 120 bench_s3rec
   stage bench_reducer 90 bench_reducer
   stage bench_allreduce 60 bench_allreduce
 fi

@@ -64,10 +64,10 @@ TEST(ModelFamilies, TheRegistryKnowsEveryFamilyLinkedIn) {
   std::vector<std::string> names;
   for (const ModelFamily* f : model_families()) names.push_back(f->name);
   EXPECT_EQ(names, (std::vector<std::string>{"ease", "gcl4sr", "gmf", "mlp", "multvae", "naml",
-                                             "ncf", "neumf", "pop", "toy"}));
+                                             "ncf", "neumf", "pop", "s3rec", "sasrec", "toy"}));
   const std::string message = error_of([] { model_family("bpr"); });
   EXPECT_NE(message.find("--model bpr: no such model family (registered: ease, gcl4sr, gmf, mlp, "
-                         "multvae, naml, ncf, neumf, pop, toy)"),
+                         "multvae, naml, ncf, neumf, pop, s3rec, sasrec, toy)"),
             std::string::npos)
       << message;
   EXPECT_NE(error_of([] { register_model_family(model_family("toy")); }).find("registered twice"),
@@ -89,7 +89,7 @@ TEST_F(ToyFamily, OptionsHelpAndDefaultsComeFromTheFamily) {
   const auto help = run_rsdist({"train", "--help"});
   EXPECT_NE(help.out.find("[toy]"), std::string::npos) << help.out;
   EXPECT_NE(help.out.find("--toy_dim"), std::string::npos);
-  EXPECT_NE(help.out.find("ease|gcl4sr|gmf|mlp|multvae|naml|ncf|neumf|pop|toy"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("ease|gcl4sr|gmf|mlp|multvae|naml|ncf|neumf|pop|s3rec|sasrec|toy"), std::string::npos) << help.out;
   const auto config = run_rsdist(with(args("o", 1), {"--print_config"}));
   ASSERT_EQ(config.code, 0) << config.err;
   // The resolved line of `key` in --print_config's output.
