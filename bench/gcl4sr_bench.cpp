@@ -183,11 +183,4 @@ int run(const Config& c) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return run(resolve_config(bench_schema(), std::vector<std::string>(argv + 1, argv + argc)));
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return bench::main_of(argc, argv, bench_schema(), run); }

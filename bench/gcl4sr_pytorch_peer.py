@@ -11,24 +11,15 @@ training mode (dropout on). Compare its step with gcl4sr_bench's forward+losses 
 
   python3 bench/gcl4sr_pytorch_peer.py EXPORT [--device cuda] [--steps 10] [--json out.json]
 """
-import argparse
 import sys
 
 import torch
 
-from peer_support import load_test_reference, median_step_seconds, write_json
+from peer_support import (export_peer_arguments, load_test_reference, median_step_seconds,
+                          write_json)
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("export")
-    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    ap.add_argument("--steps", type=int, default=10)
-    ap.add_argument("--warmup", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=0)
-    ap.add_argument("--json")
-    a = ap.parse_args()
-    if a.threads > 0:
-        torch.set_num_threads(a.threads)
+    a = export_peer_arguments(__doc__)
     ref = load_test_reference("gcl4sr_reference")
     device = torch.device(a.device)
     data = torch.load(a.export, weights_only=True)

@@ -1,5 +1,6 @@
 """What the plain-PyTorch peers in bench/ share: loading a reference model of tests/models/ by
 path, timing steps on a device, and writing their JSON atomically."""
+import argparse
 import importlib.util
 import json
 import os
@@ -17,6 +18,22 @@ def load_test_reference(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def export_peer_arguments(doc):
+    """The command line of a peer that trains on a C++ bench's export: EXPORT and --device,
+    --steps, --warmup, --threads (> 0 sets torch's), --json; returns the parsed arguments."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("export")
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
+    return a
 
 
 def median_step_seconds(step, warmup, steps, device):

@@ -25,6 +25,7 @@
 #include "data/seq/seq_corpus.hpp"
 #include "loader/seq/s3rec_batches.hpp"
 #include "models/s3rec_model.hpp"
+#include "support/s3rec_export.hpp"
 #include "train/checkpoint.hpp"
 #include "train/fused_adam.hpp"
 
@@ -54,19 +55,6 @@ OptionSchema bench_schema() {
 
 void synchronize(const at::Device& device) {
   if (device.is_cuda()) at::zeros({1}, at::TensorOptions().device(device)).cpu();
-}
-
-at::Tensor scalar(double v) { return at::scalar_tensor(v, at::kDouble); }
-
-// [B, L, A] multi-hot attributes of `items` (what the official PretrainDataset feeds its loss).
-at::Tensor multi_hot(const seq::ItemAttributes& a, const at::Tensor& items) {
-  at::Tensor out = at::zeros({items.size(0), items.size(1), a.num_attributes}, at::kLong);
-  const auto* ids = items.data_ptr<std::int64_t>();
-  auto* hot = out.data_ptr<std::int64_t>();
-  for (std::int64_t p = 0; p < items.numel(); ++p) {
-    for (const std::int32_t attribute : a.of(ids[p])) hot[p * a.num_attributes + attribute] = 1;
-  }
-  return out;
 }
 
 struct StageTimes {
@@ -184,25 +172,8 @@ int run(const Config& c) {
   write_file_atomically(c.get_string("json"), json.dump(2) + "\n");
 
   if (!c.get_string("export").empty()) {
-    exported["config/items"] = scalar(static_cast<double>(o.num_items));
-    exported["config/attributes"] = scalar(static_cast<double>(o.num_attributes));
-    exported["config/hidden"] = scalar(static_cast<double>(o.hidden_size));
-    exported["config/layers"] = scalar(static_cast<double>(o.num_layers));
-    exported["config/heads"] = scalar(static_cast<double>(o.num_heads));
-    exported["config/max_len"] = scalar(static_cast<double>(o.max_seq_length));
-    exported["config/dropout"] = scalar(o.hidden_dropout);
-    const models::S3RecLossWeights w;
-    exported["config/weights"] = at::tensor({w.aap, w.mip, w.map, w.sp}, at::kDouble);
-    exported["pretrain/masked_item_sequence"] = last_pretrain.masked_items;
-    exported["pretrain/pos_items"] = last_pretrain.items;
-    exported["pretrain/neg_items"] = last_pretrain.negatives;
-    exported["pretrain/masked_segment_sequence"] = last_pretrain.masked_segment;
-    exported["pretrain/pos_segment"] = last_pretrain.segment;
-    exported["pretrain/neg_segment"] = last_pretrain.false_segment;
-    exported["pretrain/attributes"] = multi_hot(corpus.attributes, last_pretrain.items);
-    exported["finetune/input_ids"] = last_finetune.inputs;
-    exported["finetune/target_pos"] = last_finetune.positives;
-    exported["finetune/target_neg"] = last_finetune.negatives;
+    rsdist::testing::add_s3rec_export_inputs(exported, o, corpus.attributes, last_pretrain,
+                                             last_finetune);
     train::export_weights_for_pytorch(c.get_string("export"), exported);
   }
   return 0;
@@ -210,11 +181,4 @@ int run(const Config& c) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return run(resolve_config(bench_schema(), std::vector<std::string>(argv + 1, argv + argc)));
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return bench::main_of(argc, argv, bench_schema(), run); }

@@ -14,25 +14,16 @@ Compare each with s3rec_bench's step of the same stage.
   python3 bench/s3rec_pytorch_peer.py EXPORT [--device cuda] [--steps 10] [--warmup 2]
                                       [--threads N] [--json out.json]
 """
-import argparse
 import sys
 
 import torch
 
-from peer_support import load_test_reference, median_step_seconds, write_json
+from peer_support import (export_peer_arguments, load_test_reference, median_step_seconds,
+                          write_json)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("export")
-    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    ap.add_argument("--steps", type=int, default=10)
-    ap.add_argument("--warmup", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=0)
-    ap.add_argument("--json")
-    a = ap.parse_args()
-    if a.threads > 0:
-        torch.set_num_threads(a.threads)
+    a = export_peer_arguments(__doc__)
     ref = load_test_reference("s3rec_reference")
     device = torch.device(a.device)
     data = torch.load(a.export, weights_only=True)

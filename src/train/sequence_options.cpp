@@ -23,4 +23,9 @@ void add_sequence_model_options(OptionSchema& s) {
       .formerly_in("gcl4sr");
 }
 
+SequenceModelSettings sequence_model_settings(const Config& c) {
+  return {c.get_int("hidden_size"), c.get_int("max_seq_length"), c.get_int("num_hidden_layers"),
+          c.get_int("num_attention_heads"), c.get_float("hidden_dropout_prob")};
+}
+
 }  // namespace rsdist::train

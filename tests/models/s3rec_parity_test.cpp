@@ -15,6 +15,7 @@
 #include "loader/seq/s3rec_batches.hpp"
 #include "models/s3rec_model.hpp"
 #include "support/python_runner.hpp"
+#include "support/s3rec_export.hpp"
 #include "support/temp_dir.hpp"
 #include "train/checkpoint.hpp"
 
@@ -47,19 +48,6 @@ seq::SeqCorpus small_corpus() {
   corpus.attributes = seq::parse_item_attributes(json + "}", "test.json",
                                                  seq::items_present(corpus.sequences));
   return corpus;
-}
-
-// [B, L, A] multi-hot attributes of `items` [B, L].
-at::Tensor multi_hot(const seq::ItemAttributes& a, const at::Tensor& items) {
-  at::Tensor out = at::zeros({items.size(0), items.size(1), a.num_attributes}, at::kLong);
-  for (std::int64_t b = 0; b < items.size(0); ++b) {
-    for (std::int64_t t = 0; t < items.size(1); ++t) {
-      for (const std::int32_t attribute : a.of(items[b][t].item<std::int64_t>())) {
-        out[b][t][attribute] = 1;
-      }
-    }
-  }
-  return out;
 }
 
 std::vector<std::int64_t> iota(std::size_t n) {
@@ -100,26 +88,11 @@ TensorMap export_s3rec() {
       loader::build_s3rec_finetune_batch(corpus, rows, iota(rows.size()), bo);
 
   TensorMap out;
-  out["config/items"] = scalar(static_cast<double>(o.num_items));
-  out["config/attributes"] = scalar(static_cast<double>(o.num_attributes));
-  out["config/hidden"] = scalar(kHidden);
-  out["config/layers"] = scalar(2);
-  out["config/heads"] = scalar(2);
-  out["config/max_len"] = scalar(kLength);
-  out["config/dropout"] = scalar(0);
-  const S3RecLossWeights w;
-  out["config/weights"] = at::tensor({w.aap, w.mip, w.map, w.sp}, at::kDouble);
+  rsdist::testing::add_s3rec_export_inputs(out, o, corpus.attributes, pre, fine);
   for (const auto& p : model->named_parameters()) out["params/" + p.key()] = p.value().detach().clone();
-  out["pretrain/masked_item_sequence"] = pre.masked_items;
-  out["pretrain/pos_items"] = pre.items;
-  out["pretrain/neg_items"] = pre.negatives;
-  out["pretrain/masked_segment_sequence"] = pre.masked_segment;
-  out["pretrain/pos_segment"] = pre.segment;
-  out["pretrain/neg_segment"] = pre.false_segment;
-  out["pretrain/attributes"] = multi_hot(corpus.attributes, pre.items);
 
   model->train();
-  const S3RecPretrainLosses l = model->pretrain_losses(pre, w);
+  const S3RecPretrainLosses l = model->pretrain_losses(pre, S3RecLossWeights{});
   out["out/aap"] = l.aap.detach();
   out["out/mip"] = l.mip.detach();
   out["out/map"] = l.map.detach();
@@ -132,9 +105,6 @@ TensorMap export_s3rec() {
   }
   model->zero_grad(/*set_to_none=*/true);
 
-  out["finetune/input_ids"] = fine.inputs;
-  out["finetune/target_pos"] = fine.positives;
-  out["finetune/target_neg"] = fine.negatives;
   const at::Tensor loss = model->finetune_loss(fine);
   out["out/finetune_loss"] = loss.detach();
   loss.backward();

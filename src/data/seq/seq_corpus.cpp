@@ -110,14 +110,10 @@ std::vector<bool> items_present(const SequenceCorpus& sequences) {
 std::int64_t fewest_eligible_items(const SequenceCorpus& sequences) {
   const std::vector<bool> present = items_present(sequences);
   const auto pool = std::count(present.begin(), present.end(), true);
+  const SequenceCorpus distinct = training_rating_matrix(sequences);  // each row's distinct items
   std::int64_t fewest = pool;
-  std::vector<std::int32_t> own;
-  for (std::size_t r = 0; r < sequences.num_sequences(); ++r) {
-    const auto items = sequences.sequence(r);
-    own.assign(items.begin(), items.end());
-    std::sort(own.begin(), own.end());
-    own.erase(std::unique(own.begin(), own.end()), own.end());
-    fewest = std::min<std::int64_t>(fewest, pool - static_cast<std::int64_t>(own.size()));
+  for (std::size_t r = 0; r < distinct.num_sequences(); ++r) {
+    fewest = std::min<std::int64_t>(fewest, pool - static_cast<std::int64_t>(distinct.sequence(r).size()));
   }
   return fewest;
 }

@@ -14,6 +14,7 @@
 #include "loader/seq/seq_eval_split.hpp"
 #include "models/gcl4sr_model.hpp"
 #include "train/ranking_evaluation.hpp"
+#include "train/sequence_options.hpp"
 
 namespace rsdist::train {
 namespace {
@@ -34,11 +35,12 @@ class Gcl4srTask final : public Task {
     models::Gcl4srOptions o;
     o.num_users = static_cast<std::int64_t>(corpus_.sequences.num_sequences());
     o.num_items = corpus_.graph.num_nodes;
-    o.hidden_size = c.config.get_int("hidden_size");
-    o.max_seq_length = c.config.get_int("max_seq_length");
-    o.num_layers = c.config.get_int("num_hidden_layers");
-    o.num_heads = c.config.get_int("num_attention_heads");
-    o.dropout = c.config.get_float("hidden_dropout_prob");
+    const SequenceModelSettings sequence = sequence_model_settings(c.config);
+    o.hidden_size = sequence.hidden_size;
+    o.max_seq_length = sequence.max_seq_length;
+    o.num_layers = sequence.num_layers;
+    o.num_heads = sequence.num_heads;
+    o.dropout = sequence.hidden_dropout;
     o.init_seed = static_cast<std::uint64_t>(c.config.get_int("seed"));
     model_ = models::Gcl4srModel(o);
     model_->to(device_);

@@ -11,6 +11,7 @@
 #include "loader/seq/seq_eval_split.hpp"
 #include "models/s3rec_model.hpp"
 #include "train/ranking_evaluation.hpp"
+#include "train/sequence_options.hpp"
 
 namespace rsdist::train {
 namespace {
@@ -42,11 +43,12 @@ class S3RecTask final : public Task {
                    corpus_dir_.string());
       o.num_attributes = corpus_.attributes.num_attributes;
     }
-    o.hidden_size = c.config.get_int("hidden_size");
-    o.max_seq_length = c.config.get_int("max_seq_length");
-    o.num_layers = c.config.get_int("num_hidden_layers");
-    o.num_heads = c.config.get_int("num_attention_heads");
-    o.hidden_dropout = c.config.get_float("hidden_dropout_prob");
+    const SequenceModelSettings sequence = sequence_model_settings(c.config);
+    o.hidden_size = sequence.hidden_size;
+    o.max_seq_length = sequence.max_seq_length;
+    o.num_layers = sequence.num_layers;
+    o.num_heads = sequence.num_heads;
+    o.hidden_dropout = sequence.hidden_dropout;
     o.attention_dropout = c.config.get_float("attention_probs_dropout_prob");
     o.initializer_range = c.config.get_float("initializer_range");
     o.init_seed = static_cast<std::uint64_t>(c.config.get_int("seed"));
