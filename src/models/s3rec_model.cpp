@@ -15,8 +15,11 @@ bool ends_with(const std::string& s, const std::string& tail) {
 }
 
 // BCE(sigmoid(sigmoid(a) - sigmoid(b)), 1) summed: MIP's and SP's loss.
+// Losses are computed in float32 (under bf16 autocast the logits come out of bf16 matmuls).
 at::Tensor pairwise_bce(const at::Tensor& positive_logits, const at::Tensor& negative_logits) {
-  return at::softplus(-(at::sigmoid(positive_logits) - at::sigmoid(negative_logits))).sum();
+  return at::softplus(-(at::sigmoid(positive_logits.to(at::kFloat)) -
+                        at::sigmoid(negative_logits.to(at::kFloat))))
+      .sum();
 }
 
 }  // namespace
@@ -95,14 +98,17 @@ at::Tensor S3RecModelImpl::finetune_loss(const S3RecFinetuneBatch& batch) {
   const at::Tensor real = batch.positives.reshape({-1}).gt(0).nonzero().squeeze(1);
   const at::Tensor rows = out.index_select(0, real);
   const auto logits = [&](const at::Tensor& items) {
-    return (rows * item_embeddings->forward(items.reshape({-1}).index_select(0, real))).sum(-1);
+    return (rows * item_embeddings->forward(items.reshape({-1}).index_select(0, real)))
+        .sum(-1)
+        .to(at::kFloat);
   };
   const at::Tensor loss =
       -(at::log_sigmoid(logits(batch.positives)) + at::log_sigmoid(-logits(batch.negatives))).sum();
   return loss / std::max<std::int64_t>(real.size(0), 1);
 }
 
-at::Tensor S3RecModelImpl::attribute_bce(const at::Tensor& logits, const at::Tensor& items) const {
+at::Tensor S3RecModelImpl::attribute_bce(const at::Tensor& scores, const at::Tensor& items) const {
+  const at::Tensor logits = scores.to(at::kFloat);
   RSDIST_CHECK(attribute_offsets_.defined(), "s3rec: pretraining without item attributes");
   const at::Tensor start = attribute_offsets_.index_select(0, items);
   const at::Tensor counts = attribute_offsets_.index_select(0, items + 1) - start;
