@@ -60,14 +60,29 @@ at::Tensor ratings_chunk_users(const loader::RatingsEvalSplit& split, const Rank
   return at::tensor(users, at::kLong).to(device);
 }
 
-at::Tensor ratings_chunk_candidates(const loader::RatingsEvalSplit& split,
-                                    const RankingChunk& chunk, at::Device device) {
-  std::vector<std::int32_t> candidates = split.candidates(chunk.users);
-  const auto b = static_cast<std::int64_t>(chunk.users.size());
+namespace {
+
+// [B, 1 + N] int64 on `device` from a chunk's row-major candidates.
+at::Tensor candidate_matrix(std::vector<std::int32_t> candidates, std::int64_t b,
+                            at::Device device) {
   RSDIST_CHECK(b > 0 && !candidates.empty(), "no sampled candidates for {} users", b);
   return at::from_blob(candidates.data(), {b, static_cast<std::int64_t>(candidates.size()) / b},
                        at::kInt)
       .to(device, at::kLong);
+}
+
+}  // namespace
+
+at::Tensor ratings_chunk_candidates(const loader::RatingsEvalSplit& split,
+                                    const RankingChunk& chunk, at::Device device) {
+  return candidate_matrix(split.candidates(chunk.users),
+                          static_cast<std::int64_t>(chunk.users.size()), device);
+}
+
+at::Tensor sequence_chunk_candidates(const loader::SeqEvalSplit& split, const RankingChunk& chunk,
+                                     at::Device device) {
+  return candidate_matrix(split.candidates(chunk.users),
+                          static_cast<std::int64_t>(chunk.users.size()), device);
 }
 
 models::SparseRows ratings_chunk_known_rows(const loader::RatingsEvalSplit& split,

@@ -71,6 +71,10 @@ at::Tensor ratings_chunk_users(const loader::RatingsEvalSplit& split, const Rank
 at::Tensor ratings_chunk_candidates(const loader::RatingsEvalSplit& split,
                                     const RankingChunk& chunk, at::Device device);
 
+// The same for a sequence corpus split (its stored negatives: SeqEvalSplit::candidates).
+at::Tensor sequence_chunk_candidates(const loader::SeqEvalSplit& split, const RankingChunk& chunk,
+                                     at::Device device);
+
 // A ratings split chunk's known items as sparse rows on `device` (the input of the models that
 // score a user from their item set: Mult-VAE, EASE).
 models::SparseRows ratings_chunk_known_rows(const loader::RatingsEvalSplit& split,

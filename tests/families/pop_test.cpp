@@ -85,6 +85,44 @@ TEST(Pop, OnSequencesIsTheMostPopularBaselineFittedInClosedForm) {
   EXPECT_EQ(read_jsonl(run / "metrics.jsonl").size(), 2u);
 }
 
+// With stored negatives (S3-Rec's protocol), the held-out item against its row's candidates, each
+// scored by its count.
+TEST(Pop, OnSequencesWithStoredNegativesGivesTheSampledProtocol) {
+  TempDir tmp;
+  ASSERT_EQ(run_rsdist({"synth", "seq", "--out", (tmp / "raw").string(), "--seq_users", "60",
+                        "--seq_items", "120", "--seed", "2"})
+                .code,
+            0);
+  const auto corpus = tmp / "corpus";
+  ASSERT_EQ(run_rsdist({"preprocess", "seq", "--input", (tmp / "raw" / "sequences.txt").string(),
+                        "--negatives", "20", "--out", corpus.string()})
+                .code,
+            0);
+  const auto run = tmp / "run";
+  const auto r = run_rsdist(rsdist::testing::with(
+      pop_args(corpus, run), {"--backend", "local", "--metrics_k", "1,21"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto test = read_jsonl(run / "metrics.jsonl")[1]["test"];
+  EXPECT_EQ(test["sampled_users"].get<double>(), 60);
+  EXPECT_EQ(test["sampled_hr21"].get<double>(), 1.0);  // 1 + 20 candidates
+  // HR@1 by hand: the target's count above every negative's; a tie is settled by the evaluator's
+  // deterministic order, so HR@1 lies between "strictly above" and "above or tied".
+  const seq::SeqCorpus c = seq::read_seq_corpus(corpus);
+  const auto counts = read_checkpoint(run / "checkpoints" / checkpoint_name(1)).model.at("item_counts");
+  int above = 0, tied = 0;
+  for (std::size_t u = 0; u < c.splits.test.size(); ++u) {
+    const double t = counts[c.splits.test.targets[u]].item<double>();
+    double best = -1;
+    for (const std::int32_t n : c.negatives_of(static_cast<std::size_t>(c.splits.test.rows[u]))) {
+      best = std::max(best, counts[n].item<double>());
+    }
+    above += t > best;
+    tied += t == best;
+  }
+  EXPECT_GE(test["sampled_hr1"].get<double>() * 60, above - 1e-9);
+  EXPECT_LE(test["sampled_hr1"].get<double>() * 60, above + tied + 1e-9);
+}
+
 TEST(Pop, OnMindScoresCandidatesByTheirTrainingClicks) {
   TempDir tmp;
   const auto corpus = rsdist::testing::make_naml_corpus(tmp.path());

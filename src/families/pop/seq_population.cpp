@@ -60,6 +60,12 @@ class SeqPopulation final : public Population {
     source.full_scores = [scores](const RankingChunk& chunk) {
       return scores.expand({static_cast<std::int64_t>(chunk.users.size()), scores.size(1)});
     };
+    if (eval_split.has_candidates()) {  // S3-Rec's 1 + 99 protocol
+      source.sampled_scores = [scores, &eval_split, this](const RankingChunk& chunk) {
+        const at::Tensor candidates = sequence_chunk_candidates(eval_split, chunk, device_);
+        return scores.select(0, 0).index_select(0, candidates.view(-1)).view_as(candidates);
+      };
+    }
     return source;
   }
 

@@ -1,8 +1,6 @@
 #include "families/s3rec/s3rec_task.hpp"
 
 #include <ATen/core/grad_mode.h>
-#include <ATen/ops/cat.h>
-#include <ATen/ops/from_blob.h>
 #include <fmt/format.h>
 
 #include "core/error.hpp"
@@ -186,27 +184,11 @@ class S3RecTask final : public Task {
       const at::NoGradGuard no_grad;
       return model_->score_items(representation(chunk));
     };
-    if (corpus_.negatives_per_user > 0) {
+    if (eval_split.has_candidates()) {
       source.sampled_scores = [this, &eval_split, representation](const RankingChunk& chunk) {
         const at::NoGradGuard no_grad;
-        const seq::PrefixExamples& examples = eval_split.examples();
-        const auto n = static_cast<std::size_t>(corpus_.negatives_per_user);
-        std::vector<std::int64_t> candidates;
-        candidates.reserve(chunk.users.size() * (n + 1));
-        for (const std::int64_t e : chunk.users) {
-          const auto u = static_cast<std::size_t>(e);
-          candidates.push_back(examples.targets[u]);
-          for (const std::int32_t item :
-               corpus_.negatives_of(static_cast<std::size_t>(examples.rows[u]))) {
-            candidates.push_back(item);
-          }
-        }
-        const at::Tensor ids =
-            at::tensor(candidates, at::kLong)
-                .view({static_cast<std::int64_t>(chunk.users.size()),
-                       static_cast<std::int64_t>(n + 1)})
-                .to(device_);
-        return model_->score_candidates(representation(chunk), ids);
+        return model_->score_candidates(representation(chunk),
+                                        sequence_chunk_candidates(eval_split, chunk, device_));
       };
     }
     return source;

@@ -27,6 +27,18 @@ seq::SequenceCorpus SeqEvalSplit::heldout_items(std::span<const std::int64_t> ex
   return heldout;
 }
 
+std::vector<std::int32_t> SeqEvalSplit::candidates(std::span<const std::int64_t> examples) const {
+  std::vector<std::int32_t> out;
+  out.reserve(examples.size() * static_cast<std::size_t>(corpus_.negatives_per_user + 1));
+  for (const std::int64_t e : examples) {
+    const auto u = static_cast<std::size_t>(e);
+    out.push_back(examples_.targets[u]);
+    const auto negatives = corpus_.negatives_of(static_cast<std::size_t>(examples_.rows[u]));
+    out.insert(out.end(), negatives.begin(), negatives.end());
+  }
+  return out;
+}
+
 std::string SeqEvalSplit::user_name(std::int64_t example) const {
   const auto row = static_cast<std::size_t>(examples_.rows[static_cast<std::size_t>(example)]);
   return std::to_string(corpus_.sequences.users[row]);

@@ -25,6 +25,10 @@ class SeqEvalSplit {
   // CSR of each example's known items (distinct, ascending) and of its one held-out item.
   seq::SequenceCorpus known_items(std::span<const std::int64_t> examples) const;
   seq::SequenceCorpus heldout_items(std::span<const std::int64_t> examples) const;
+  // The sampled protocol's candidates when the corpus stores negatives: per example its target,
+  // then its row's N negatives (valid and test share them), row-major [examples * (1 + N)].
+  bool has_candidates() const { return corpus_.negatives_per_user > 0; }
+  std::vector<std::int32_t> candidates(std::span<const std::int64_t> examples) const;
 
   // The user id of example e as the corpus names it.
   std::string user_name(std::int64_t example) const;
