@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "bench_support.hpp"
 #include "core/config.hpp"
 #include "ddp/mpi_session.hpp"
 #include "ddp/runtime.hpp"
@@ -78,10 +79,6 @@ int run(const Config& c) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(resolve_config(bench_schema(), std::vector<std::string>(argv + 1, argv + argc)));
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    rsdist::ddp::abort_job(1);
-  }
+  return rsdist::bench::main_of(argc, argv, bench_schema(), run,
+                                []() -> int { rsdist::ddp::abort_job(1); });
 }

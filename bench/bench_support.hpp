@@ -1,4 +1,4 @@
-// What the benchmarks share: a single-process main(), the median of timed steps, milliseconds since a time point, and one
+// What the benchmarks share: main(), the median of timed steps, milliseconds since a time point, and one
 // rank's share of a shuffled epoch (as the distributed sampler deals it: a seeded Fisher-Yates
 // shuffle, then every world-th sample from the rank's own offset).
 #pragma once
@@ -18,16 +18,20 @@
 
 namespace rsdist::bench {
 
-// A single-process benchmark's main(): `run` on the resolved command line; an error is printed and
-// exits 1.
-template <class Run>
-int main_of(int argc, char** argv, const OptionSchema& schema, Run run) {
+// A benchmark's main(): `run` on the resolved command line; an error is printed, then `fail()`
+// gives the exit code (1; a benchmark under mpirun ends the whole job there: ddp::abort_job).
+template <class Run, class Fail>
+int main_of(int argc, char** argv, const OptionSchema& schema, Run run, Fail fail) {
   try {
     return run(resolve_config(schema, std::vector<std::string>(argv + 1, argv + argc)));
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
-    return 1;
+    return fail();
   }
+}
+template <class Run>
+int main_of(int argc, char** argv, const OptionSchema& schema, Run run) {
+  return main_of(argc, argv, schema, run, [] { return 1; });
 }
 
 using Clock = std::chrono::steady_clock;

@@ -203,10 +203,6 @@ int run(const Config& c) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(resolve_config(bench_schema(), std::vector<std::string>(argv + 1, argv + argc)));
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    rsdist::ddp::abort_job(1);
-  }
+  return rsdist::bench::main_of(argc, argv, bench_schema(), run,
+                                []() -> int { rsdist::ddp::abort_job(1); });
 }

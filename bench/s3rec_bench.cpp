@@ -104,10 +104,8 @@ int run(const Config& c) {
   o.init_seed = 1;
   models::S3RecModel model(o);
   model->to(device);
-  std::vector<std::int64_t> attribute_ids(corpus.attributes.attributes.begin(),
-                                          corpus.attributes.attributes.end());
-  model->set_item_attributes(at::tensor(corpus.attributes.offsets, at::kLong).to(device),
-                             at::tensor(attribute_ids, at::kLong).to(device));
+  model->set_item_attributes(at::tensor(corpus.attributes.offsets),
+                             at::tensor(corpus.attributes.attributes));
   std::map<std::string, at::Tensor> exported;
   for (const auto& p : model->named_parameters()) {
     exported["params/" + p.key()] = p.value().detach().cpu().clone();

@@ -10,10 +10,6 @@
 namespace rsdist::models {
 namespace {
 
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 // BCE(sigmoid(sigmoid(a) - sigmoid(b)), 1) summed: MIP's and SP's loss.
 // Losses are computed in float32 (under bf16 autocast the logits come out of bf16 matmuls).
 at::Tensor pairwise_bce(const at::Tensor& positive_logits, const at::Tensor& negative_logits) {
@@ -60,7 +56,7 @@ S3RecModelImpl::S3RecModelImpl(const S3RecOptions& o) : options_(o) {
     const bool layer_norm = name.rfind("LayerNorm.", 0) == 0 ||
                             name.find(".norm1.") != std::string::npos ||
                             name.find(".norm2.") != std::string::npos;
-    if (ends_with(name, "bias")) {
+    if (name.ends_with("bias")) {
       zeros_(p);
     } else if (layer_norm) {
       const at::NoGradGuard no_grad;
@@ -71,12 +67,13 @@ S3RecModelImpl::S3RecModelImpl(const S3RecOptions& o) : options_(o) {
   }
 }
 
-void S3RecModelImpl::set_item_attributes(at::Tensor offsets, at::Tensor attributes) {
+void S3RecModelImpl::set_item_attributes(const at::Tensor& offsets, const at::Tensor& attributes) {
   RSDIST_CHECK(offsets.dim() == 1 && offsets.size(0) == options_.num_items + 2,
                "s3rec: the attribute CSR has {} offsets for {} items", offsets.size(0),
                options_.num_items);
-  attribute_offsets_ = std::move(offsets);
-  attribute_ids_ = std::move(attributes);
+  const at::Device device = item_embeddings->weight.device();
+  attribute_offsets_ = offsets.to(device, at::kLong);
+  attribute_ids_ = attributes.to(device, at::kLong);
 }
 
 at::Tensor S3RecModelImpl::embed(const at::Tensor& items) {

@@ -78,8 +78,9 @@ class S3RecModelImpl : public torch::nn::Module {
   explicit S3RecModelImpl(const S3RecOptions& options);
 
   // Each item's attribute ids as a CSR over item ids 0..I (data/seq/item_attributes.hpp): offsets
-  // [I + 2] int64, attributes int64, on the model's device. Pretraining needs it.
-  void set_item_attributes(at::Tensor offsets, at::Tensor attributes);
+  // [I + 2] and the ids, of any integer type on any device (kept as int64 on the model's; call
+  // after moving the model). Pretraining needs it.
+  void set_item_attributes(const at::Tensor& offsets, const at::Tensor& attributes);
 
   // [B, L, H] encoder output; zero at padding positions.
   at::Tensor encode(const at::Tensor& items, bool causal);

@@ -181,7 +181,8 @@ bool is_complete_checkpoint(const fs::path& dir) {
   return fs::is_directory(dir, ec) && fs::is_regular_file(dir / kManifestFile, ec);
 }
 
-// The number in "epoch-NNNN", or -1 for any other name (staging leftovers start with '.').
+}  // namespace
+
 std::int64_t epoch_number(const std::string& name) {
   if (name.size() <= kEpochPrefix.size() || name.compare(0, kEpochPrefix.size(), kEpochPrefix)) {
     return -1;
@@ -193,7 +194,6 @@ std::int64_t epoch_number(const std::string& name) {
   return ec == std::errc() && end == last && *first != '-' && *first != '+' ? number : -1;
 }
 
-}  // namespace
 
 std::string checkpoint_name(std::int64_t epoch) {
   RSDIST_CHECK(epoch >= 0, "checkpoint epoch must be >= 0, got {}", epoch);

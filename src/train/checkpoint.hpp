@@ -67,6 +67,8 @@ struct CheckpointState {
 
 // "epoch-0003": the directory name of the checkpoint taken after `epoch` epochs.
 std::string checkpoint_name(std::int64_t epoch);
+// The number in "epoch-NNNN", or -1 for any other name (staging leftovers start with '.').
+std::int64_t epoch_number(const std::string& name);
 // "step-000000021": the checkpoint a stop signal wrote after `global_step` optimizer steps.
 std::string step_checkpoint_name(std::int64_t global_step);
 

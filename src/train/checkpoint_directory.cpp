@@ -47,11 +47,8 @@ void prune_checkpoints(const fs::path& checkpoints_dir, std::int64_t keep,
   const auto best = resolve_best(checkpoints_dir);
   for (std::size_t i = 0; i + static_cast<std::size_t>(keep) < epochs.size(); ++i) {
     if (best && fs::equivalent(*best, epochs[i])) continue;
-    if (keep_every > 0) {
-      const std::string name = epochs[i].filename().string();
-      const std::int64_t epoch = std::stoll(name.substr(std::string("epoch-").size()));
-      if (epoch % keep_every == 0) continue;
-    }
+    const std::int64_t epoch = epoch_number(epochs[i].filename().string());
+    if (keep_every > 0 && epoch >= 0 && epoch % keep_every == 0) continue;
     fs::remove_all(epochs[i]);
   }
   for (const auto& s : steps) fs::remove_all(s);

@@ -71,10 +71,8 @@ TensorMap export_s3rec() {
   // Weights well away from the N(0, 0.02) start, so that every gradient is exercised.
   at::Generator g = at::detail::createCPUGenerator(5);
   for (auto& p : model->parameters()) p.data().normal_(0, 0.3, g);
-  std::vector<std::int64_t> ids(corpus.attributes.attributes.begin(),
-                                corpus.attributes.attributes.end());
-  model->set_item_attributes(at::tensor(corpus.attributes.offsets, at::kLong),
-                             at::tensor(ids, at::kLong));
+  model->set_item_attributes(at::tensor(corpus.attributes.offsets),
+                             at::tensor(corpus.attributes.attributes));
 
   loader::S3RecBatchOptions bo;
   bo.max_seq_length = kLength;

@@ -1,6 +1,7 @@
 #include "data/seq/seq_corpus.hpp"
 
 #include <algorithm>
+#include <span>
 
 #include "core/error.hpp"
 #include "data/corpus_manifest.hpp"
@@ -48,6 +49,29 @@ PrefixExamples read_examples(const h5::File& file, const std::string& group) {
 
 std::int64_t rows_of(const h5::File& file, const std::string& dataset) {
   return static_cast<std::int64_t>(file.info(dataset).shape.at(0));
+}
+
+std::vector<bool> present_items(std::span<const std::int32_t> items, std::int32_t max_item) {
+  std::vector<bool> present(static_cast<std::size_t>(max_item) + 1, false);
+  for (const std::int32_t item : items) present[static_cast<std::size_t>(item)] = true;
+  return present;
+}
+
+// The item_attributes group, checked to be a CSR over items 0..max_item with ids in
+// [1, num_attributes).
+ItemAttributes read_attributes_group(const h5::File& file, std::int32_t max_item) {
+  ItemAttributes a;
+  a.offsets = file.read<std::int64_t>("item_attributes/offsets");
+  a.attributes = file.read<std::int32_t>("item_attributes/attributes");
+  a.num_attributes = std::stoll(file.read_attribute("item_attributes", "num_attributes"));
+  RSDIST_CHECK(a.offsets.size() == static_cast<std::size_t>(max_item) + 2 &&
+                   a.offsets.front() == 0 &&
+                   a.offsets.back() == static_cast<std::int64_t>(a.attributes.size()) &&
+                   std::all_of(a.attributes.begin(), a.attributes.end(),
+                               [&](std::int32_t v) { return v >= 1 && v < a.num_attributes; }),
+               "{}: 'item_attributes' is not a CSR over items 0..{} with ids below {}",
+               file.path(), max_item, a.num_attributes);
+  return a;
 }
 
 nlohmann::ordered_json counts_json(const SeqCorpusCounts& c) {
@@ -102,9 +126,7 @@ SeqCorpus build_seq_corpus(SequenceCorpus sequences, WitgNormalization normaliza
 }
 
 std::vector<bool> items_present(const SequenceCorpus& sequences) {
-  std::vector<bool> present(static_cast<std::size_t>(sequences.max_item()) + 1, false);
-  for (const std::int32_t item : sequences.items) present[static_cast<std::size_t>(item)] = true;
-  return present;
+  return present_items(sequences.items, sequences.max_item());
 }
 
 std::int64_t fewest_eligible_items(const SequenceCorpus& sequences) {
@@ -237,18 +259,7 @@ SeqCorpus read_seq_corpus(const std::filesystem::path& dir) {
       "{}: 'witg' is not a CSR graph", file.path());
   corpus.normalization = parse_witg_normalization(file.read_attribute("witg", "normalization"));
   if (file.exists("item_attributes")) {
-    corpus.attributes.offsets = file.read<std::int64_t>("item_attributes/offsets");
-    corpus.attributes.attributes = file.read<std::int32_t>("item_attributes/attributes");
-    corpus.attributes.num_attributes =
-        std::stoll(file.read_attribute("item_attributes", "num_attributes"));
-    const ItemAttributes& a = corpus.attributes;
-    RSDIST_CHECK(a.offsets.size() == static_cast<std::size_t>(corpus.sequences.max_item()) + 2 &&
-                     a.offsets.front() == 0 &&
-                     a.offsets.back() == static_cast<std::int64_t>(a.attributes.size()) &&
-                     std::all_of(a.attributes.begin(), a.attributes.end(),
-                                 [&](std::int32_t v) { return v >= 1 && v < a.num_attributes; }),
-                 "{}: 'item_attributes' is not a CSR over items 0..{} with ids below {}",
-                 file.path(), corpus.sequences.max_item(), a.num_attributes);
+    corpus.attributes = read_attributes_group(file, corpus.sequences.max_item());
   }
   if (file.exists("sampled_negatives")) {
     const h5::DatasetInfo info = file.info("sampled_negatives");
@@ -275,16 +286,9 @@ SeqCorpusCounts read_seq_corpus_counts(const std::filesystem::path& dir) {
   c.graph_edges = rows_of(file, "witg/columns");
   if (file.exists("item_attributes")) {
     // Coverage is counted over the items the sequences hold (read above).
-    const auto offsets = file.read<std::int64_t>("item_attributes/offsets");
-    c.attribute_table = std::stoll(file.read_attribute("item_attributes", "num_attributes"));
-    const auto attributes = file.read<std::int32_t>("item_attributes/attributes");
-    std::vector<bool> present(static_cast<std::size_t>(c.items) + 1, false);
-    for (const std::int32_t item : items) present[static_cast<std::size_t>(item)] = true;
-    ItemAttributes a{offsets, attributes, c.attribute_table};
-    RSDIST_CHECK(a.offsets.size() == present.size() + 1 &&
-                     a.offsets.back() == static_cast<std::int64_t>(a.attributes.size()),
-                 "{}: 'item_attributes' is not a CSR over items 0..{}", file.path(), c.items);
-    c.attributes = count_item_attributes(a, present);
+    const ItemAttributes a = read_attributes_group(file, static_cast<std::int32_t>(c.items));
+    c.attribute_table = a.num_attributes;
+    c.attributes = count_item_attributes(a, present_items(items, static_cast<std::int32_t>(c.items)));
   }
   if (file.exists("sampled_negatives")) {
     c.negatives_per_user = static_cast<std::int64_t>(file.info("sampled_negatives").shape.at(1));

@@ -15,13 +15,6 @@ namespace rsdist::train {
 namespace {
 namespace fs = std::filesystem;
 
-// The CSR as int64 tensors on `device`.
-std::pair<at::Tensor, at::Tensor> attribute_tensors(const seq::ItemAttributes& a,
-                                                    at::Device device) {
-  std::vector<std::int64_t> ids(a.attributes.begin(), a.attributes.end());
-  return {at::tensor(a.offsets, at::kLong).to(device), at::tensor(ids, at::kLong).to(device)};
-}
-
 class S3RecTask final : public Task {
  public:
   S3RecTask(const TaskContext& c, S3RecStage stage)
@@ -53,8 +46,8 @@ class S3RecTask final : public Task {
     model_ = models::S3RecModel(o);
     model_->to(device_);
     if (o.pretraining) {
-      auto [offsets, ids] = attribute_tensors(corpus_.attributes, device_);
-      model_->set_item_attributes(std::move(offsets), std::move(ids));
+      model_->set_item_attributes(at::tensor(corpus_.attributes.offsets),
+                                  at::tensor(corpus_.attributes.attributes));
       pretrain_samples_ = loader::s3rec_pretrain_samples(corpus_, o.max_seq_length);
       weights_ = {c.config.get_float("aap_weight"), c.config.get_float("mip_weight"),
                   c.config.get_float("map_weight"), c.config.get_float("sp_weight")};
@@ -170,9 +163,10 @@ class S3RecTask final : public Task {
   // representation of a chunk is computed once for both.
   RankingSource ranking_source(const loader::SeqEvalSplit& eval_split) {
     RankingSource source = sequence_ranking_source(eval_split);
+    // Chunk indices are >= 0, and -1 for recommendations: -2 is no chunk.
     auto cache = std::make_shared<std::pair<std::int64_t, at::Tensor>>(-2, at::Tensor());
     const auto representation = [this, &eval_split, cache](const RankingChunk& chunk) {
-      if (cache->first != chunk.index || !cache->second.defined()) {
+      if (cache->first != chunk.index) {
         const at::NoGradGuard no_grad;
         const at::Tensor inputs = loader::s3rec_eval_inputs(
             corpus_, eval_split.examples(), chunk.users, model_->options().max_seq_length);
