@@ -33,6 +33,8 @@ find_package(spdlog REQUIRED)
 find_package(Boost 1.71 REQUIRED COMPONENTS program_options)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(HDF5 REQUIRED COMPONENTS C)
+# TensorBoard event files (src/tensorboard/): Debian's protobuf (protoc + the lite runtime).
+find_package(Protobuf REQUIRED)
 
 add_library(rsdist_hdf5 INTERFACE)
 target_include_directories(rsdist_hdf5 SYSTEM INTERFACE ${HDF5_C_INCLUDE_DIRS} ${HDF5_INCLUDE_DIRS})

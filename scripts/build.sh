@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Configures and builds rsdist in <checkout>/build with ccache.
 #   scripts/build.sh [extra cmake -D options...]
+# RSDIST_TARGETS="rsdist ..." builds only those targets (scripts/demo.sh: the binary alone, not the
+# test binaries); unset, everything.
 # LibTorch: the checkout's .venv (scripts/setup.sh), or RSDIST_LIBTORCH=/path/to/libtorch.
 set -euo pipefail
 
@@ -29,4 +31,9 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
 elif [ "$#" -gt 0 ]; then
   cmake "$build" "$@"
 fi
-cmake --build "$build" -j "$jobs"
+targets=()
+if [ -n "${RSDIST_TARGETS:-}" ]; then
+  read -r -a names <<<"$RSDIST_TARGETS"
+  targets=(--target "${names[@]}")
+fi
+cmake --build "$build" -j "$jobs" "${targets[@]}"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything rsdist needs on a fresh Debian/Ubuntu machine, idempotently:
-#   * system packages (compiler tool chain, Open MPI, HDF5, Boost.Program_options, spdlog, GoogleTest, ccache);
+#   * system packages (compiler tool chain, Open MPI, HDF5, Boost.Program_options, spdlog, GoogleTest, ccache,
+#     protobuf for TensorBoard's event files, and munge + Slurm for the one-node cluster the tests start);
 #   * LibTorch, from the pinned PyPI torch wheel, in a virtual environment inside the checkout (.venv/).
 # A second run only confirms. Run as root or as a user with sudo.
 #
@@ -26,6 +27,9 @@ apt_packages=(
   shellcheck procps
   clang libclang-rt-14-dev
   python3-venv
+  libprotobuf-dev protobuf-compiler
+  munge slurmctld slurmd slurm-client
+  libpmix-dev  # srun --mpi=pmix loads pmix2/lib/libpmix.so, which only the -dev package ships
 )
 
 log() { printf '[setup] %s\n' "$*"; }
@@ -62,7 +66,7 @@ torch_pin() {
 venv_is_complete() {
   [ -x "$venv/bin/python" ] || return 1
   "$venv/bin/python" - "$(torch_pin)" <<'PY' >/dev/null 2>&1
-import sys, torch, numpy, h5py
+import sys, torch, numpy, h5py, tensorboard
 assert torch.__version__.split("+")[0] == sys.argv[1]
 PY
 }

@@ -1,11 +1,15 @@
-// `rsdist inspect DIR`: a corpus's manifest and summary statistics.
+// `rsdist inspect DIR`: a corpus's manifest and summary statistics, or a checkpoint or run
+// directory verified whole.
 //
 // The manifest part is the same for every kind; the statistics dispatch on the manifest's kind.
 // A seq corpus is measured from its HDF5 datasets (so a damaged file shows), a ratings corpus
 // prints its manifest counts and then sizes measured from ratings.h5; kinds without their
 // own statistics print the manifest's counts. A mind corpus prints its manifest counts and then
 // statistics measured from its HDF5 files.
+#include <algorithm>
+#include <filesystem>
 #include <ostream>
+#include <vector>
 
 #include "app/commands.hpp"
 #include "core/error.hpp"
@@ -13,6 +17,7 @@
 #include "data/mind/mind_corpus.hpp"
 #include "data/ratings/ratings_corpus.hpp"
 #include "data/seq/seq_corpus.hpp"
+#include "train/checkpoint.hpp"
 
 namespace rsdist::app {
 namespace {
@@ -127,17 +132,73 @@ void print_mind_statistics(const std::string& dir, const data::CorpusManifest& m
   }
 }
 
+// Whole verification (every file's size and SHA-256) of one checkpoint; its progress when sound.
+bool print_checkpoint(const std::filesystem::path& dir, std::ostream& out) {
+  try {
+    train::verify_checkpoint(dir);
+    const train::CheckpointState s = train::read_checkpoint_progress(dir);
+    const auto world = s.int_metadata.find("world_size");
+    out << fmt::format("{}: verified; epoch {}, step {}, next batch {}{}\n", dir.string(), s.epoch,
+                       s.global_step, s.sampler.next_batch,
+                       world == s.int_metadata.end()
+                           ? ""
+                           : fmt::format(", saved by {} rank(s)", world->second));
+    return true;
+  } catch (const Error& e) {
+    out << fmt::format("{}: DAMAGED: {}\n", dir.string(), e.what());
+    return false;
+  }
+}
+
+// A run directory: every checkpoint verified, what `best` is, what --resume would take. Exit 1
+// when any checkpoint is damaged.
+int inspect_run(const std::filesystem::path& run, std::ostream& out) {
+  namespace fs = std::filesystem;
+  const fs::path checkpoints = run / "checkpoints";
+  std::vector<fs::path> dirs;
+  for (const auto& entry : fs::directory_iterator(checkpoints)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_directory() && !entry.is_symlink() && name[0] != '.') dirs.push_back(entry.path());
+  }
+  std::sort(dirs.begin(), dirs.end());
+  bool sound = true;
+  for (const fs::path& dir : dirs) sound = print_checkpoint(dir, out) && sound;
+  std::error_code ec;
+  const fs::path best = fs::read_symlink(checkpoints / "best", ec);
+  out << fmt::format("best -> {}\n", ec ? "(none)" : best.string());
+  std::vector<train::RefusedCheckpoint> refused;
+  const auto resume = train::find_resume_checkpoint(checkpoints, &refused);
+  if (resume) {
+    out << fmt::format("--resume would continue from {}\n", resume->filename().string());
+  } else {
+    out << (refused.empty() ? "--resume would start afresh: no checkpoint\n"
+                            : "--resume would stop: no checkpoint verifies\n");
+  }
+  return sound ? 0 : 1;
+}
+
 }  // namespace
 
 OptionSchema inspect_schema() {
   OptionSchema s("rsdist inspect");
   add_common_options(s);
-  s.group("inspect").add_string("dir", std::nullopt, "corpus directory").required().positional();
+  s.group("inspect")
+      .add_string("dir", std::nullopt,
+                  "a corpus directory (its manifest and statistics), a checkpoint or a run "
+                  "directory (every checkpoint verified whole; exit 1 when one is damaged)")
+      .required()
+      .positional();
   return s;
 }
 
 int run_inspect(const Config& config, CommandIo& io) {
   const std::string& dir = config.get_string("dir");
+  if (std::filesystem::exists(std::filesystem::path(dir) / "manifest.txt")) {
+    return print_checkpoint(dir, io.out) ? 0 : 1;
+  }
+  if (std::filesystem::is_directory(std::filesystem::path(dir) / "checkpoints")) {
+    return inspect_run(dir, io.out);
+  }
   const data::CorpusManifest manifest = data::read_corpus_manifest(dir);
   print_manifest(dir, manifest, io.out);
   if (manifest.kind == "seq") {

@@ -2,6 +2,7 @@
 
 #include "app/commands.hpp"
 #include "core/error.hpp"
+#include "core/fault_injection.hpp"
 #include "ddp/backends.hpp"
 #include "train/train_options.hpp"
 #include "train/trainer.hpp"
@@ -18,6 +19,7 @@ int run_train(const Config& given, CommandIo& io) {
   }
   const std::string& backend = config.get_string("backend");
   if (backend != "auto") ddp::require_backend(backend);
+  check_fault_injection();  // a malformed RSDIST_FAULT fails before the run starts
   return train::run_training(config, io.log);
 }
 

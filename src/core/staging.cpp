@@ -6,7 +6,6 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include "core/error.hpp"
 
@@ -84,20 +83,35 @@ void StagingDirectory::commit() {
   if (!old.empty()) fs::remove_all(old, ec);
 }
 
+void write_whole_file(const fs::path& path, std::string_view contents) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  RSDIST_CHECK(fd >= 0, "cannot create '{}': {}", path.string(), std::strerror(errno));
+  std::size_t done = 0;
+  while (done < contents.size()) {
+    const ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int saved = n < 0 ? errno : ENOSPC;  // a write of 0 bytes: nothing more fits
+      ::close(fd);
+      RSDIST_THROW("cannot write '{}' ({} of {} bytes written): {}", path.string(), done,
+                   contents.size(), std::strerror(saved));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  // close() reports what some file systems (NFS) only find out at the end.
+  RSDIST_CHECK(::close(fd) == 0, "cannot write '{}': {}", path.string(), std::strerror(errno));
+}
+
 void write_file_atomically(const fs::path& path, const std::string& contents) {
   const fs::path temp = sibling_temp_name(path, "tmp");
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    RSDIST_CHECK(out.good(), "cannot write '{}': {}", temp.string(), std::strerror(errno));
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    out.flush();
-    if (!out.good()) {
-      std::error_code ec;
-      fs::remove(temp, ec);
-      RSDIST_THROW("writing '{}' failed (disk full?)", temp.string());
-    }
+  try {
+    write_whole_file(temp, contents);
+    fsync_path(temp);
+  } catch (const Error&) {
+    std::error_code ec;
+    fs::remove(temp, ec);
+    throw;
   }
-  fsync_path(temp);
   std::error_code ec;
   fs::rename(temp, path, ec);
   if (ec) {

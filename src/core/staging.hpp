@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace rsdist {
 
@@ -31,6 +32,10 @@ class StagingDirectory {
   std::filesystem::path staging_;
   bool committed_ = false;
 };
+
+// Creates (or truncates) `path` and writes `contents`, not flushed to disk; throws naming the path
+// and the system's reason ("No space left on device") when any write fails.
+void write_whole_file(const std::filesystem::path& path, std::string_view contents);
 
 // Writes `contents` to `path` through a temporary file in the same directory, fsync and rename.
 void write_file_atomically(const std::filesystem::path& path, const std::string& contents);

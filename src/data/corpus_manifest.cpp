@@ -1,5 +1,6 @@
 #include "data/corpus_manifest.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -50,7 +51,12 @@ Json manifest_to_json(const CorpusManifest& manifest) {
   json["counts"] = manifest.counts;
   json["files"] = Json::array();
   for (const ManifestFile& file : manifest.files) {
-    json["files"].push_back({{"path", file.path}, {"role", file.role}});
+    Json entry = {{"path", file.path}, {"role", file.role}};
+    if (!file.sha256.empty()) {
+      entry["size_bytes"] = file.size_bytes;
+      entry["sha256"] = file.sha256;
+    }
+    json["files"].push_back(std::move(entry));
   }
   return json;
 }
@@ -72,14 +78,25 @@ CorpusManifest manifest_from_json(const Json& json, const std::string& source) {
   manifest.options = field(json, "options", source);
   manifest.counts = field(json, "counts", source);
   for (const Json& file : field(json, "files", source)) {
-    manifest.files.push_back({typed_field<std::string>(file, "path", source),
-                              typed_field<std::string>(file, "role", source)});
+    ManifestFile entry{typed_field<std::string>(file, "path", source),
+                       typed_field<std::string>(file, "role", source)};
+    if (file.contains("sha256")) {
+      entry.size_bytes = typed_field<std::uint64_t>(file, "size_bytes", source);
+      entry.sha256 = typed_field<std::string>(file, "sha256", source);
+    }
+    manifest.files.push_back(std::move(entry));
   }
   return manifest;
 }
 
 void write_corpus_manifest(const std::filesystem::path& dir, const CorpusManifest& manifest) {
-  write_file_atomically(dir / kManifestFileName, manifest_to_json(manifest).dump(2) + "\n");
+  CorpusManifest described = manifest;
+  for (ManifestFile& file : described.files) {
+    const FileDigest digest = digest_file(dir / file.path);
+    file.size_bytes = digest.size_bytes;
+    file.sha256 = digest.sha256;
+  }
+  write_file_atomically(dir / kManifestFileName, manifest_to_json(described).dump(2) + "\n");
 }
 
 CorpusManifest read_corpus_manifest(const std::filesystem::path& dir) {
@@ -101,6 +118,35 @@ CorpusManifest read_corpus_manifest(const std::filesystem::path& dir) {
     RSDIST_THROW("{}: not valid JSON ({})", path.string(), e.what());
   }
   return manifest_from_json(json, path.string());
+}
+
+void verify_corpus_files(const std::filesystem::path& dir, const CorpusManifest& manifest, int rank,
+                         int world) {
+  const std::string manifest_path = (dir / kManifestFileName).string();
+  const std::string advice =
+      "the corpus was damaged after it was written: rebuild it with 'rsdist preprocess' or copy "
+      "it again";
+  for (const ManifestFile& file : manifest.files) {
+    const std::filesystem::path path = dir / file.path;
+    std::error_code ec;
+    const std::uintmax_t size = std::filesystem::file_size(path, ec);
+    RSDIST_CHECK(!ec, "corpus file {}, listed in {}, cannot be read: {}; {}", path.string(),
+                 manifest_path, ec.message(), advice);
+    RSDIST_CHECK(file.sha256.empty() || size == file.size_bytes,
+                 "corpus file {} is {} bytes, {} records {}{}; {}", path.string(), size,
+                 manifest_path, file.size_bytes, size < file.size_bytes ? " (truncated?)" : "",
+                 advice);
+  }
+  const auto step = static_cast<std::size_t>(std::max(world, 1));
+  for (std::size_t i = static_cast<std::size_t>(rank); i < manifest.files.size(); i += step) {
+    const ManifestFile& file = manifest.files[i];
+    if (file.sha256.empty()) continue;
+    const std::filesystem::path path = dir / file.path;
+    const std::string digest = digest_file(path).sha256;
+    RSDIST_CHECK(digest == file.sha256,
+                 "corpus file {} has SHA-256 {}, {} records {} (corrupted); {}", path.string(),
+                 digest, manifest_path, file.sha256, advice);
+  }
 }
 
 }  // namespace rsdist::data

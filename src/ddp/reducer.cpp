@@ -3,6 +3,7 @@
 #include <ATen/ops/zeros.h>
 
 #include "core/error.hpp"
+#include "core/fault_injection.hpp"
 
 namespace rsdist::ddp {
 namespace {
@@ -97,6 +98,7 @@ void Reducer::on_gradient(std::size_t parameter_index, const at::Tensor& grad) {
 
 void Reducer::launch(std::size_t bucket_index) {
   state_[bucket_index].work = comm_.all_reduce_async(state_[bucket_index].buffer, ReduceOp::kAverage);
+  fault_point(FaultPoint::kAllReduce, comm_.rank());  // Note [Fault injection]
 }
 
 void Reducer::launch_ready_buckets() {

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "core/fault_injection.hpp"
 #include "core/staging.hpp"
 #include "train/checkpoint_manifest.hpp"
 #include "train/torch_pickle.hpp"
@@ -234,6 +235,7 @@ fs::path write_checkpoint(const fs::path& checkpoints_dir, const std::string& na
   put(kConfigFile, state.config_ini);
   put(kMetricsFile, state.metrics_json);
   if (hook) hook(staging.path(), "files");
+  fault_point(FaultPoint::kCheckpointWrite, 0);  // rank 0 is the one writer
   // The manifest comes last: a directory without one is never taken for a checkpoint.
   write_plain_file(staging.path() / kManifestFile, manifest_text(entries));
   if (hook) hook(staging.path(), "manifest");

@@ -114,10 +114,26 @@ std::optional<std::filesystem::path> resolve_best(const std::filesystem::path& c
 std::optional<std::filesystem::path> latest_checkpoint(
     const std::filesystem::path& checkpoints_dir);
 
-// The checkpoint a resumed run continues from: the complete one with the most optimizer steps; at
-// equal steps the end-of-epoch checkpoint wins. nullopt when there is none.
+// A checkpoint that a resume passed over, and why (the verification error, naming the file).
+struct RefusedCheckpoint {
+  std::filesystem::path path;
+  std::string reason;
+};
+
+// The checkpoint a resumed run continues from: of the epoch-N and step-N directories, the one with
+// the most optimizer steps (at equal steps the end-of-epoch one) that verifies whole
+// (verify_checkpoint); those whose state cannot be read (a missing manifest too) and the newer
+// ones that do not verify go to `refused` when given. nullopt when none verifies. Every rank may
+// call it: on the same files every rank makes the same choice.
 std::optional<std::filesystem::path> find_resume_checkpoint(
-    const std::filesystem::path& checkpoints_dir);
+    const std::filesystem::path& checkpoints_dir,
+    std::vector<RefusedCheckpoint>* refused = nullptr);
+
+// Removes what interrupted writers left in `checkpoints_dir`: hidden staging and moved-aside
+// directories (".epoch-0002.tmp-<pid>-<n>", ".epoch-0002.old-<pid>-<n>") and `best` links in the
+// making; returns their names. Only while holding the run directory's lock, so that no writer is
+// at work (rank 0 of `rsdist train`).
+std::vector<std::string> remove_staging_leftovers(const std::filesystem::path& checkpoints_dir);
 
 // Keeps the newest `keep` epoch checkpoints, every epoch-N with N a multiple of `keep_every` (> 0;
 // S3-Rec's pretraining keeps each 10th epoch to fine-tune from) and whatever `best` points at; step

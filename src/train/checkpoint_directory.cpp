@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <regex>
+#include <tuple>
 
 #include "core/error.hpp"
 #include "train/checkpoint.hpp"
@@ -14,25 +15,62 @@ std::string step_checkpoint_name(std::int64_t global_step) {
   return fmt::format("step-{:09d}", global_step);
 }
 
-std::optional<fs::path> find_resume_checkpoint(const fs::path& checkpoints_dir) {
+std::optional<fs::path> find_resume_checkpoint(const fs::path& checkpoints_dir,
+                                               std::vector<RefusedCheckpoint>* refused) {
   if (!fs::is_directory(checkpoints_dir)) return std::nullopt;
   static const std::regex kName("^(epoch-[0-9]{4,}|step-[0-9]{9,})$");
-  std::optional<fs::path> best;
-  std::int64_t best_step = -1;
-  bool best_is_epoch = false;
+  struct Candidate {
+    std::int64_t step;
+    bool is_epoch;
+    fs::path path;
+  };
+  std::vector<Candidate> candidates;
+  std::vector<RefusedCheckpoint> passed_over;
   for (const auto& entry : fs::directory_iterator(checkpoints_dir)) {
     const std::string name = entry.path().filename().string();
     if (!entry.is_directory() || entry.is_symlink() || !std::regex_match(name, kName)) continue;
-    if (!fs::exists(entry.path() / "manifest.txt")) continue;  // not a complete checkpoint
-    const std::int64_t step = read_checkpoint_progress(entry.path()).global_step;
-    const bool is_epoch = name.rfind("epoch-", 0) == 0;
-    if (step > best_step || (step == best_step && is_epoch && !best_is_epoch)) {
-      best = entry.path();
-      best_step = step;
-      best_is_epoch = is_epoch;
+    try {  // the step count, from state.pt verified alone (cheap)
+      candidates.push_back({read_checkpoint_progress(entry.path()).global_step,
+                            name.rfind("epoch-", 0) == 0, entry.path()});
+    } catch (const Error& e) {
+      passed_over.push_back({entry.path(), e.message()});
     }
   }
-  return best;
+  // Newest first: most steps, the end-of-epoch checkpoint before a step one at equal steps.
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    return std::tie(a.step, a.is_epoch, a.path) > std::tie(b.step, b.is_epoch, b.path);
+  });
+  std::optional<fs::path> chosen;
+  for (const Candidate& c : candidates) {
+    try {
+      verify_checkpoint(c.path);
+      chosen = c.path;
+      break;
+    } catch (const Error& e) {
+      passed_over.push_back({c.path, e.message()});
+    }
+  }
+  if (refused) refused->insert(refused->end(), passed_over.begin(), passed_over.end());
+  return chosen;
+}
+
+std::vector<std::string> remove_staging_leftovers(const fs::path& checkpoints_dir) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  if (!fs::is_directory(checkpoints_dir, ec)) return removed;
+  // core/staging.hpp's ".NAME.tmp-<pid>-<n>" and ".NAME.old-<pid>-<n>"; promote_best's
+  // ".best.tmp-<pid>-<n>".
+  static const std::regex kLeftover("^\\..+\\.(tmp|old)-[0-9]+-[0-9]+$");
+  for (const auto& entry : fs::directory_iterator(checkpoints_dir)) {
+    const std::string name = entry.path().filename().string();
+    if (!std::regex_match(name, kLeftover)) continue;
+    fs::remove_all(entry.path(), ec);
+    RSDIST_CHECK(!ec, "cannot remove '{}', left by an interrupted checkpoint write: {}",
+                 entry.path().string(), ec.message());
+    removed.push_back(name);
+  }
+  std::sort(removed.begin(), removed.end());
+  return removed;
 }
 
 void prune_checkpoints(const fs::path& checkpoints_dir, std::int64_t keep,

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/sha256.hpp"
+#include "core/staging.hpp"
 
 namespace rsdist::train {
 namespace fs = std::filesystem;
@@ -25,11 +26,7 @@ ManifestEntry manifest_entry(std::string name, std::string_view bytes) {
 }
 
 void write_plain_file(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  RSDIST_CHECK(out.good(), "cannot write '{}': {}", path.string(), std::strerror(errno));
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.flush();
-  RSDIST_CHECK(out.good(), "writing '{}' failed (disk full?)", path.string());
+  write_whole_file(path, bytes);
 }
 
 std::string read_whole_file(const fs::path& path) {

@@ -116,11 +116,14 @@ std::unique_ptr<Task> make_task(const TaskContext& context) {
   RSDIST_CHECK(fs::exists(corpus / data::kManifestFileName),
                "--corpus {}: no manifest.json (not a complete corpus from {})", corpus.string(),
                preprocess_command(family.corpus_kinds.front()));
-  const std::string kind = data::read_corpus_manifest(corpus).kind;
+  const data::CorpusManifest manifest = data::read_corpus_manifest(corpus);
+  const std::string& kind = manifest.kind;
   const auto& kinds = family.corpus_kinds;
   RSDIST_CHECK(std::find(kinds.begin(), kinds.end(), kind) != kinds.end(),
                "--corpus {}: a '{}' corpus; {} trains on a '{}' corpus ({})", corpus.string(), kind,
                family.name, fmt::join(kinds, "' or '"), preprocess_command(kinds.front()));
+  // A damaged file is named here, before the task reads it (the ranks share the hashing).
+  data::verify_corpus_files(corpus, manifest, context.rank, context.world);
   return family.make_task(context);
 }
 

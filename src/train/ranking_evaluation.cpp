@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/fault_injection.hpp"
 #include "ddp/collectives.hpp"
 #include "eval/ranking.hpp"
 #include "eval/ranking_metrics.hpp"
@@ -124,6 +125,7 @@ Metrics evaluate_ranking(const RankingSource& source, const RankingSettings& set
   std::int64_t unmaskable = 0;
   const std::int64_t chunk_users = settings.chunk_users;
   for (std::int64_t c = options.rank; c * chunk_users < source.users; c += options.world) {
+    fault_point(FaultPoint::kEvaluate, options.rank);  // Note [Fault injection]
     RankingChunk chunk{c, {}};
     for (std::int64_t u = c * chunk_users; u < std::min(source.users, (c + 1) * chunk_users); ++u) {
       chunk.users.push_back(u);

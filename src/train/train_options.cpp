@@ -83,7 +83,14 @@ OptionSchema train_option_schema() {
       .at_least(1)
       .add_int("keep_every_epochs", 0,
                "also keep every epoch checkpoint whose number is a multiple of this (0: none)")
-      .at_least(0);
+      .at_least(0)
+      .add_bool("tensorboard", true,
+                "rank 0 writes TensorBoard curves (losses, learning rate, samples/s, dev and "
+                "test metrics) and the configuration into <out>/tb/")
+      .add_int("tensorboard_every_steps", 20,
+               "the step loss (and its parts) goes to TensorBoard at every global step that is "
+               "a multiple of this; the progress line reads the loss as often")
+      .at_least(1);
 
   s.group("ddp")
       .add_string("backend", "auto",

@@ -1,6 +1,5 @@
 #include "train/trainer.hpp"
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
 #include <ATen/core/grad_mode.h>
@@ -13,11 +12,13 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <ranges>
+#include <span>
 
 #include "core/error.hpp"
+#include "core/fault_injection.hpp"
+#include "core/file_lock.hpp"
 #include "core/staging.hpp"
 #include "core/stopwatch.hpp"
 #include "ddp/control.hpp"
@@ -33,24 +34,13 @@
 #include "train/model_family.hpp"
 #include "train/optimizer_state.hpp"
 #include "train/progress.hpp"
+#include "train/rank_states.hpp"
+#include "train/training_curves.hpp"
 
 namespace rsdist::train {
 namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
-
-std::string cpu_rng_state() {
-  const at::Tensor s = at::detail::getDefaultCPUGenerator().get_state().contiguous();
-  return std::string(reinterpret_cast<const char*>(s.data_ptr()),
-                     static_cast<std::size_t>(s.numel()));
-}
-
-void set_cpu_rng_state(const std::string& bytes) {
-  at::Tensor s = at::empty({static_cast<std::int64_t>(bytes.size())}, at::kByte);
-  std::memcpy(s.data_ptr(), bytes.data(), bytes.size());
-  at::Generator generator = at::detail::getDefaultCPUGenerator();  // a handle on the same state
-  generator.set_state(s);
-}
 
 // What only a gradient-trained task has: none of it is built for a closed-form task.
 struct GradientTraining {
@@ -94,14 +84,20 @@ struct Run {
   std::int64_t first_epoch = 0, first_batch = 0, global_step = 0;
   Json history = Json::array();
   Json init_report;  // what --init_from loaded, when it was used
+  std::unique_ptr<TrainingCurves> curves;  // rank 0 with --tensorboard
+  EpochLossSums resumed_sums;  // a step checkpoint's, for the first epoch
 
   int rank() const { return runtime.rank(); }
   int world() const { return runtime.world_size(); }
   at::Device device() const { return runtime.device(); }
   ddp::Communicator& comm() { return runtime.comm(); }
 
+  // The checkpoint of this moment. A collective (Note [Per-rank state in a checkpoint]): every
+  // rank calls it, rank 0 writes what it returns.
   CheckpointState snapshot(std::int64_t epoch, std::int64_t next_batch) {
     CheckpointState s;
+    s.rng_states = gather_rng_states(comm(), device());
+    if (rank() != 0) return s;
     s.model = model_state(task->model());
     if (gradient && gradient->adam)
       s.optimizer = adam_state_to_checkpoint(*gradient->adam, gradient->parameters);
@@ -109,7 +105,7 @@ struct Run {
     s.sampler = {epoch, next_batch};
     s.epoch = epoch;
     s.global_step = global_step;
-    s.rng_states["cpu"] = cpu_rng_state();
+    s.int_metadata["world_size"] = world();
     s.config_ini = config.to_ini(false);
     s.metrics_json = history.dump();
     s.int_metadata["epochs_without_improvement"] = early_stopping.epochs_without_improvement();
@@ -119,21 +115,40 @@ struct Run {
 
 // --- Set-up -------------------------------------------------------------------------------------
 
-// Rank 0 refuses to overwrite a run, writes config.ini and logs to train.log as well.
+// Rank 0 holds <out>/.lock until the process ends (Note [Run directory lock]): a second job on
+// the same run directory, resumed or not, stops here before it writes anything, and its other
+// ranks end with it (run_cli aborts the job).
+FileLock lock_run_directory(const Config& config, int rank) {
+  if (rank != 0) return {};
+  const fs::path dir = config.get_string("out");
+  fs::create_directories(dir);
+  return FileLock::acquire(dir / ".lock", fmt::format("run directory --out {}", dir.string()),
+                           "wait for that job to end, or choose another --out");
+}
+
+// Rank 0 refuses to overwrite a run, removes what an interrupted checkpoint write left (it holds
+// the lock: no writer is at work), writes config.ini and logs to train.log as well.
 Loggers open_run_directory(const Config& config, const Loggers& base_log, int rank, int world) {
   const fs::path dir = config.get_string("out");
   std::vector<spdlog::sink_ptr> sinks = base_log.root->sinks();
+  std::vector<std::string> leftovers;
   if (rank == 0) {
     RSDIST_CHECK(config.get_bool("resume") || !latest_checkpoint(dir / "checkpoints"),
                  "--out {} already holds checkpoints: pass --resume to continue that run, or "
                  "choose another --out",
                  dir.string());
+    leftovers = remove_staging_leftovers(dir / "checkpoints");
     fs::create_directories(dir);
     write_file_atomically(dir / "config.ini", config.to_ini(/*show_origins=*/true));
     sinks.push_back(
         std::make_shared<spdlog::sinks::basic_file_sink_mt>((dir / "train.log").string()));
   }
-  return make_loggers(rank, world, base_log.root->level(), sinks);
+  Loggers log = make_loggers(rank, world, base_log.root->level(), sinks);
+  if (!leftovers.empty()) {
+    log.root->info("removed what an interrupted checkpoint write left: {}",
+                   fmt::join(leftovers, ", "));
+  }
+  return log;
 }
 
 // --init_from RUN[,RUN...]: the tensors of other runs' checkpoints that match by name (each name
@@ -231,6 +246,20 @@ GradientTraining gradient_training(const Config& config, Task& task,
   return g;
 }
 
+// Where a step checkpoint's epoch continues. On another world size the epoch's order is sharded
+// anew: the batches taken so far are converted to as many of the new ranks' batches, rounded down,
+// so a few samples are seen twice rather than skipped (not exact; said in the log).
+std::int64_t resumed_batch(const CheckpointState& state, int world, spdlog::logger& log) {
+  const auto saved = state.int_metadata.find("world_size");
+  const std::int64_t next = state.sampler.next_batch;
+  if (next == 0 || saved == state.int_metadata.end() || saved->second == world) return next;
+  const std::int64_t converted = next * saved->second / world;
+  log.warn("--resume: the step checkpoint was taken by {} rank(s) after {} batch(es) each of epoch "
+           "{}; on {} rank(s) the epoch continues at batch {} of its new sharding",
+           saved->second, next, state.sampler.epoch + 1, world, converted);
+  return converted;
+}
+
 // --resume: everything the checkpoint `path` (find_resume_checkpoint's choice) holds, so the run
 // continues bit for bit on CPU.
 void resume_from_checkpoint(Run& run, const std::optional<fs::path>& path) {
@@ -246,11 +275,11 @@ void resume_from_checkpoint(Run& run, const std::optional<fs::path>& path) {
   }
   run.task->load_state(state.task);
   run.first_epoch = state.sampler.epoch;
-  run.first_batch = state.sampler.next_batch;
+  run.first_batch = resumed_batch(state, run.world(), *run.log.root);
   run.global_step = state.global_step;
-  if (const auto it = state.rng_states.find("cpu"); it != state.rng_states.end()) {
-    set_cpu_rng_state(it->second);
-  }
+  restore_rng_states(state, static_cast<std::uint64_t>(run.config.get_int("seed")), run.rank(),
+                     run.world(), run.device(), *run.log.root);
+  run.resumed_sums = restore_epoch_loss_sums(state, run.rank(), run.world(), run.device());
   run.history = Json::parse(state.metrics_json.empty() ? "[]" : state.metrics_json);
   if (state.int_metadata.count("best_epoch")) {
     run.early_stopping.restore(std::stod(state.string_metadata.at("best_metric")),
@@ -260,6 +289,26 @@ void resume_from_checkpoint(Run& run, const std::optional<fs::path>& path) {
   if (run.rank() == 0) run.metrics.truncate_after(state.epoch);
   run.log.root->info("resumed from {}: epoch {}, batch {}, step {}", path->string(),
                      run.first_epoch + 1, run.first_batch, run.global_step);
+}
+
+// find_resume_checkpoint's choice, each checkpoint it passed over named in the log with the file
+// that failed (every rank chooses alike from the same files; rank 0 speaks). Checkpoints of which
+// none verifies stop the run rather than start it again from scratch.
+std::optional<fs::path> resume_choice(Run& run) {
+  std::vector<RefusedCheckpoint> refused;
+  const std::optional<fs::path> chosen = find_resume_checkpoint(run.checkpoints, &refused);
+  for (const RefusedCheckpoint& r : refused) {
+    run.log.root->warn("--resume: not resuming from {}: {}", r.path.string(), r.reason);
+  }
+  RSDIST_CHECK(chosen || refused.empty(),
+               "--resume: no checkpoint in {} verifies (see the warnings above); move them aside "
+               "to start again, or restore one from a copy",
+               run.checkpoints.string());
+  if (!refused.empty()) {
+    run.log.root->warn("--resume: falling back to {}, the newest checkpoint that verifies",
+                       chosen->string());
+  }
+  return chosen;
 }
 
 Run set_up(const Config& config, ddp::Runtime& runtime, const Loggers& base_log) {
@@ -280,7 +329,7 @@ Run set_up(const Config& config, ddp::Runtime& runtime, const Loggers& base_log)
   run.early_stopping =
       EarlyStopping(config.get_int("early_stopping_patience"), run.criterion.direction);
   const std::optional<fs::path> resume_path =
-      config.get_bool("resume") ? find_resume_checkpoint(run.checkpoints) : std::nullopt;
+      config.get_bool("resume") ? resume_choice(run) : std::nullopt;
   if (!resume_path && !config.get_string("init_from").empty()) initialise_from(run);
   std::vector<NamedParameter> parameters = trainable_parameters(run.task->model());
   {
@@ -294,6 +343,7 @@ Run set_up(const Config& config, ddp::Runtime& runtime, const Loggers& base_log)
   }
   run.epochs = run.task->closed_form() ? 1 : config.get_int("epochs");
   if (config.get_bool("resume")) resume_from_checkpoint(run, resume_path);
+  run.curves = open_training_curves(config, run.task->model(), rank, run.global_step);
   return run;
 }
 
@@ -324,6 +374,16 @@ std::optional<StepLoss> next_loss(Task& task, bool mixed) {
   return step;
 }
 
+// A stop signal on any rank: every rank's generators and loss sums, rank 0 writes step-NNN.
+void write_step_checkpoint(Run& run, std::int64_t epoch, std::int64_t next_batch,
+                           const EpochLossSums& sums) {
+  CheckpointState state = run.snapshot(epoch, next_batch);
+  save_epoch_loss_sums(run.comm(), sums, state);
+  if (run.rank() == 0) {
+    write_checkpoint(run.checkpoints, step_checkpoint_name(run.global_step), state);
+  }
+}
+
 EpochTotals train_epoch(Run& run, std::int64_t epoch, Progress& progress,
                         ddp::StopSignals& stop_signals) {
   const Config& config = run.config;
@@ -333,53 +393,50 @@ EpochTotals train_epoch(Run& run, std::int64_t epoch, Progress& progress,
   const std::int64_t batch_size = config.get_int("batch_size");
   const bool mixed = config.get_bool("mixed_precision") && run.device().is_cuda();
   const double clip = config.get_float("grad_clip");
+  const std::int64_t curve_every = config.get_int("tensorboard_every_steps");
   const double lr = config.get_float("lr") * run.task->learning_rate_factor(epoch);
   for (auto& group : g.optimizer->param_groups()) group.options().set_lr(lr);
   run.task->begin_epoch(
       {epoch, run.global_step, g.sampler->epoch_indices(epoch), batch_size, skip});
   progress.start_epoch(epoch, g.batches, skip);
-  at::Tensor sums;  // on the device, double: the loss, then its named parts (StepLoss::parts)
-  std::vector<std::string> part_names;
+  // Note [Per-rank state in a checkpoint]: a resumed epoch continues its sums.
+  EpochLossSums sums = epoch == run.first_epoch ? std::move(run.resumed_sums) : EpochLossSums{};
   EpochTotals totals;
   double shown_loss = 0;
   for (std::int64_t b = skip; b < g.batches; ++b) {
+    fault_point(FaultPoint::kForward, run.rank());  // Note [Fault injection]
     std::optional<StepLoss> step = next_loss(*run.task, mixed);
     RSDIST_CHECK(step.has_value(), "the loader ended at batch {} of {}", b, g.batches);
     gradient_step(run, *step, clip);
     ++run.global_step;
-    std::vector<at::Tensor> values{step->loss.detach().to(at::kDouble)};
-    for (const auto& [name, value] : step->parts) {
-      if (!sums.defined()) part_names.push_back(name);
-      values.push_back(value.to(at::kDouble));
-    }
-    sums = sums.defined() ? sums + at::stack(values) : at::stack(values);
+    const at::Tensor step_values = sums.add(*step);
     totals.samples += step->samples * run.world();
     if (run.rank() == 0) {
-      // Reading the loss synchronises with the device: only every 20th step.
-      if ((b - skip) % 20 == 0 || b + 1 == g.batches)
-        shown_loss = step->loss.detach().item<double>();
+      // Reading the loss synchronises with the device: only at curve steps and an epoch's ends.
+      const bool curve_step = run.global_step % curve_every == 0;
+      if (curve_step || b == skip || b + 1 == g.batches) {
+        const at::Tensor host = step_values.cpu();
+        const std::span<const double> read(host.data_ptr<double>(),
+                                           static_cast<std::size_t>(host.numel()));
+        shown_loss = read[0];
+        if (curve_step && run.curves) run.curves->step_losses(run.global_step, read, sums.parts);
+      }
       progress.step(b, step->samples * run.world(), shown_loss);
     }
     if (ddp::any_rank(run.comm(), stop_signals.requested(), run.device())) {
-      if (run.rank() == 0) {
-        write_checkpoint(run.checkpoints, step_checkpoint_name(run.global_step),
-                         run.snapshot(epoch, b + 1));
-      }
+      write_step_checkpoint(run, epoch, b + 1, sums);
       totals.stopped = true;
       return totals;
     }
   }
   progress.end_epoch();
   totals.seconds = seconds_since(start);
-  if (!sums.defined()) {  // resumed after the epoch's last step
-    sums = at::zeros({1}, at::TensorOptions().dtype(at::kDouble).device(run.device()));
-  }
-  at::Tensor means = sums / static_cast<double>(std::max<std::int64_t>(1, g.batches - skip));
+  at::Tensor means = sums.means(run.device());
   run.comm().all_reduce(means, ddp::ReduceOp::kAverage);
   const at::Tensor host = means.cpu().contiguous();
   totals.loss = host.data_ptr<double>()[0];
-  for (std::size_t i = 0; i < part_names.size(); ++i) {
-    totals.parts.emplace_back(part_names[i], host.data_ptr<double>()[i + 1]);
+  for (std::size_t i = 0; i < sums.parts.size(); ++i) {
+    totals.parts.emplace_back(sums.parts[i], host.data_ptr<double>()[i + 1]);
   }
   return totals;
 }
@@ -445,11 +502,11 @@ ddp::EpochDecision validate(Run& run, std::int64_t epoch, const EpochTotals& tot
 }
 
 // Rank 0: epoch-NNNN, `best` when it improved, pruning, then the metrics.jsonl line (after the
-// checkpoint: a resumed run never finds a line for an epoch it redoes).
+// checkpoint: a resumed run never finds a line for an epoch it redoes). Every rank calls it.
 void checkpoint_epoch(Run& run, std::int64_t epoch, const ddp::EpochDecision& decision,
                       const Json& record) {
-  if (run.rank() != 0) return;
   CheckpointState state = run.snapshot(epoch + 1, 0);
+  if (run.rank() != 0) return;
   state.int_metadata["best_epoch"] = decision.best_epoch;
   state.string_metadata["best_metric"] = fmt::format("{:a}", decision.best_metric);
   const std::string name = checkpoint_name(epoch + 1);
@@ -495,7 +552,9 @@ void finish(Run& run) {
                        nlohmann::json(test).dump());
     results["test"] = test;
     if (run.rank() == 0) {
-      run.metrics.append({{"kind", "test"}, {"checkpoint", best->string()}, {"test", test}});
+      const Json record = {{"kind", "test"}, {"checkpoint", best->string()}, {"test", test}};
+      run.metrics.append(record);
+      if (run.curves) run.curves->record(record, run.global_step);
     }
   }
   if (run.rank() == 0) write_file_atomically(run.dir / "results.json", results.dump(2) + "\n");
@@ -509,6 +568,7 @@ int run_training(const Config& config, const Loggers& base_log) {
   runtime_options.backend = config.get_string("backend");
   runtime_options.collective_timeout = std::chrono::seconds(config.get_int("collective_timeout_s"));
   auto runtime = ddp::Runtime::start(runtime_options);
+  const FileLock run_lock = lock_run_directory(config, runtime->rank());
   Run run = set_up(config, *runtime, base_log);
   if (config.get_bool("mixed_precision") && !run.device().is_cuda()) {
     run.log.root->warn("--mixed_precision applies on GPU only; training in float32 on {}",
@@ -533,6 +593,7 @@ int run_training(const Config& config, const Loggers& base_log) {
     run.history.push_back(record);
     log_epoch(run, record, decision);
     checkpoint_epoch(run, epoch, decision, record);
+    if (run.curves) run.curves->record(record, run.global_step);
     if (decision.stop) {
       run.log.root->info(
           "early stopping after epoch {}: no {} improvement for {} epochs (best epoch {})",

@@ -11,7 +11,8 @@
 // After training the best checkpoint is evaluated on test when test labels exist.
 //
 // Run directory (--out): config.ini (resolved), train.log (rank 0), metrics.jsonl,
-// results.json, checkpoints/{epoch-NNNN, step-NNNNNNNN, best -> epoch-NNNN}.
+// results.json, checkpoints/{epoch-NNNN, step-NNNNNNNN, best -> epoch-NNNN}, tb/ (TensorBoard's
+// event files, train/training_curves.hpp).
 #pragma once
 
 #include "core/config.hpp"

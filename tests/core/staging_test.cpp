@@ -77,5 +77,20 @@ TEST(Staging, AtomicFileWriteReplacesContents) {
   EXPECT_EQ(names_in(tmp.path()), std::vector<std::string>{"config.ini"});
 }
 
+// /dev/full fails every write with ENOSPC, as a file system that has filled up does.
+TEST(Staging, AFailedWriteNamesTheFileAndTheSystemsReason) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full on this system";
+  try {
+    write_whole_file("/dev/full", "twelve bytes");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.message(),
+              "cannot write '/dev/full' (0 of 12 bytes written): No space left on device");
+  }
+  TempDir tmp;
+  write_whole_file(tmp / "f", "abc");
+  EXPECT_EQ(read_file(tmp / "f"), "abc");
+}
+
 }  // namespace
 }  // namespace rsdist

@@ -176,4 +176,25 @@ TEST(MpiRun, SigtermWritesACheckpointAndTheRunResumesFromIt) {
   }
 }
 
+
+// Another world size cannot continue every rank's generator or the epoch's sharding exactly: the
+// resumed job says so for both and completes the run.
+TEST(MpiRun, AStepCheckpointOfTwoRanksResumesOnThreeSayingWhatIsNotExact) {
+  TempDir tmp;
+  const std::string common = " --batch_size 6 --epochs 2";
+  const auto run = tmp / "run";
+  const auto stopped = run_job(tmp, 2, run, common + " --probe_signal_rank 1 --probe_fail_step 5");
+  ASSERT_EQ(stopped.exit_code, 75) << stopped.output;
+  const auto resumed = run_job(tmp, 3, run, common + " --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("holds the generator states of 2 rank(s) and this job has 3"),
+            std::string::npos)
+      << resumed.output;
+  EXPECT_NE(resumed.output.find("taken by 2 rank(s) after 6 batch(es) each of epoch 1; on 3 "
+                                "rank(s) the epoch continues at batch 4"),
+            std::string::npos)
+      << resumed.output;
+  EXPECT_TRUE(fs::exists(run / "checkpoints" / rsdist::train::checkpoint_name(2)));
+}
+
 }  // namespace

@@ -5,6 +5,8 @@
 // resume, signals. Data: y = sin(sum x) + noise, deterministic per sample id, made from the options
 // (the corpus directory only carries a manifest of kind "probe"). Failure switches make one rank
 // throw, SIGKILL or SIGTERM itself at a global step, or build a wider layer than the others.
+// With --probe_eval_users > 0 it has a dev split, ranked through the shared sharded evaluator
+// (train/ranking_evaluation.hpp), so that a fault can strike during an evaluation.
 #include <ATen/TensorOperators.h>
 #include <ATen/ops/from_blob.h>
 #include <ATen/ops/matmul.h>
@@ -18,6 +20,7 @@
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "train/model_family.hpp"
+#include "train/ranking_evaluation.hpp"
 
 namespace rsdist::train {
 namespace {
@@ -81,15 +84,51 @@ class ProbeTask final : public Task {
     return StepLoss{error.pow(2).mean().to(at::kFloat), static_cast<std::int64_t>(rows.size()), {}};
   }
 
-  bool has_split(Split) const override { return false; }
-  bool split_labeled(Split) const override { return false; }
-  Metrics evaluate(Split, ddp::Communicator&, const EvaluateOptions&) override { return {}; }
+  bool has_split(Split split) const override {
+    return split == Split::kDev && config_.get_int("probe_eval_users") > 0;
+  }
+  bool split_labeled(Split split) const override { return has_split(split); }
+  // Dev: user u ranks kEvalItems items, item i scored by the model on sample u * kEvalItems + i,
+  // held-out item u % kEvalItems, nothing known.
+  Metrics evaluate(Split, ddp::Communicator& comm, const EvaluateOptions& options) override {
+    RankingSource source;
+    source.users = config_.get_int("probe_eval_users");
+    source.full_scores = [this](const RankingChunk& chunk) {
+      std::vector<std::int64_t> rows;
+      for (const std::int64_t u : chunk.users) {
+        for (std::int64_t i = 0; i < kEvalItems; ++i)
+          rows.push_back((u * kEvalItems + i) % x_.size(0));
+      }
+      const at::Tensor index =
+          at::from_blob(rows.data(), {static_cast<std::int64_t>(rows.size())}, at::kLong)
+              .to(x_.device());
+      return model_->forward(x_.index_select(0, index))
+          .reshape({static_cast<std::int64_t>(chunk.users.size()), kEvalItems})
+          .to(at::kFloat);
+    };
+    source.known_items = [](const RankingChunk& chunk) {
+      return UserItems{std::vector<std::int64_t>(chunk.users.size() + 1, 0), {}};
+    };
+    source.heldout_items = [](const RankingChunk& chunk) {
+      UserItems items;
+      for (const std::int64_t u : chunk.users) {
+        items.items.push_back(static_cast<std::int32_t>(u % kEvalItems));
+        items.offsets.push_back(static_cast<std::int64_t>(items.items.size()));
+      }
+      return items;
+    };
+    RankingSettings settings = ranking_settings(config_);
+    settings.item0_is_padding = false;
+    return evaluate_ranking(source, settings, comm, options, x_.device());
+  }
   std::vector<Recommendation> recommend(Split, const std::vector<std::string>&, std::int64_t,
                                         std::int64_t) override {
     RSDIST_THROW("the probe model recommends nothing");
   }
 
  private:
+  static constexpr std::int64_t kEvalItems = 8;
+
   void inject_failure() const {
     if (step_ != config_.get_int("probe_fail_step")) return;
     if (rank_ == config_.get_int("probe_throw_rank")) {
@@ -123,6 +162,8 @@ ModelFamily probe_family() {
         .add_int("probe_kill_rank", -1, "rank that SIGKILLs itself at --probe_fail_step")
         .add_int("probe_signal_rank", -1, "rank that sends itself SIGTERM at --probe_fail_step")
         .add_int("probe_fail_step", 3, "global step of the failure")
+        .add_int("probe_eval_users", 0, "users of a dev split (0: none)")
+        .at_least(0)
         .add_string("probe_tag", "", "marker so a test can find its processes");
   };
   // Early stopping and best follow the training loss; small buckets so that several are reduced.
@@ -133,7 +174,10 @@ ModelFamily probe_family() {
                       {"bucket_cap_mb", "0.000256"},
                       {"first_bucket_mb", "0.000064"},
                       {"collective_timeout_s", "60"}};
-  f.metrics = {};
+  f.metrics = {{"hr@", Direction::kHigherIsBetter},
+               {"ndcg@", Direction::kHigherIsBetter},
+               {"mrr", Direction::kHigherIsBetter}};
+  f.validation_metric = "mrr";
   f.make_task = [](const TaskContext& c) -> std::unique_ptr<Task> {
     return std::make_unique<ProbeTask>(c);
   };

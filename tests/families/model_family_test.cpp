@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -170,6 +171,34 @@ TEST_F(ToyFamily, TrainsResumesEvaluatesAndRecommends) {
     ++items;
   }
   EXPECT_EQ(items, 6);
+}
+
+// `rsdist inspect` on a run directory verifies every checkpoint whole and says what --resume would
+// take; on a checkpoint, that one; a damaged file is named and the exit status is 1.
+TEST_F(ToyFamily, InspectVerifiesARunsCheckpointsAndNamesADamagedFile) {
+  TempDir tmp;
+  const auto run = tmp / "run";
+  ASSERT_EQ(run_rsdist(with(args(run, 2), {"--keep_checkpoints", "2"})).code, 0);
+  auto r = run_rsdist({"inspect", run.string()});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("epoch-0002: verified; epoch 2, step"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("saved by 1 rank(s)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--resume would continue from epoch-0002"), std::string::npos) << r.out;
+  const auto model = run / "checkpoints" / checkpoint_name(2) / "model.pt";
+  std::string bytes = rsdist::testing::read_file(model);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 1);
+  std::ofstream(model, std::ios::binary | std::ios::trunc) << bytes;
+  r = run_rsdist({"inspect", run.string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("epoch-0002: DAMAGED: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("model.pt"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--resume would continue from epoch-0001"), std::string::npos) << r.out;
+  r = run_rsdist({"inspect", (run / "checkpoints" / checkpoint_name(1)).string()});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  fs::remove(run / "checkpoints" / checkpoint_name(1) / "task.pt");
+  r = run_rsdist({"inspect", run.string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("--resume would stop: no checkpoint verifies"), std::string::npos) << r.out;
 }
 
 TEST_F(ToyFamily, InitFromLoadsWhatMatchesAndReportsTheRest) {

@@ -15,6 +15,7 @@
 #include "data/ratings/ratings_corpus.hpp"
 #include "families/ratings_fixture.hpp"
 #include "support/mpi_job.hpp"
+#include "support/mpirun_resume.hpp"
 #include "support/run_records.hpp"
 #include "support/temp_dir.hpp"
 #include "train/checkpoint.hpp"
@@ -199,6 +200,17 @@ TEST_F(NcfFamilies, TwoRanksTrainResumeAndEvaluateAsOneProcess) {
   for (const char* m : {"sampled_hr10", "hr10", "users", "sampled_users"}) EXPECT_EQ(two[m], one[m]) << m;
   EXPECT_NEAR(two["sampled_ndcg10"].get<double>(), one["sampled_ndcg10"].get<double>(), 1e-12);
   EXPECT_NEAR(two["ndcg20"].get<double>(), one["ndcg20"].get<double>(), 1e-12);
+}
+
+// Resumed at the epoch boundary and from a mid-epoch step checkpoint on two ranks: the fresh
+// negatives, Adam and the epoch's loss continue bit for bit.
+TEST_F(NcfFamilies, ResumeOnTwoRanksIsBitIdenticalAtAnEpochBoundaryAndMidEpoch) {
+  TempDir tmp;
+  rsdist::testing::MpirunResume m{RSDIST_MPIEXEC, RSDIST_BINARY_PATH};
+  m.args = [&](const fs::path& out, int epochs) {
+    return with(train_args("neumf", loo_, out, epochs), {"--max_steps_per_epoch", "6"});
+  };
+  rsdist::testing::expect_mpirun_resume_is_exact(m, tmp.path(), "NeuMF");
 }
 #endif
 

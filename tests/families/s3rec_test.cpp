@@ -13,6 +13,7 @@
 #include "data/seq/seq_corpus.hpp"
 #include "families/ratings_fixture.hpp"
 #include "support/mpi_job.hpp"
+#include "support/mpirun_resume.hpp"
 #include "support/run_records.hpp"
 #include "support/temp_dir.hpp"
 #include "train/checkpoint.hpp"
@@ -233,6 +234,23 @@ TEST_F(S3Rec, TwoRanksPretrainResumeFinetuneAndEvaluate) {
     EXPECT_NEAR(two[m].get<double>(), one[m].get<double>(), 1e-12) << m;
   }
   EXPECT_EQ(two["users"], one["users"]);
+}
+
+// Pretraining (masks, false segments, dropout) and SASRec fine-tuning on two ranks: resumed at the
+// epoch boundary and from a mid-epoch step checkpoint, bit for bit the uninterrupted run.
+TEST_F(S3Rec, ResumeOnTwoRanksIsBitIdenticalInBothStages) {
+  TempDir tmp;
+  rsdist::testing::MpirunResume m{RSDIST_MPIEXEC, RSDIST_BINARY_PATH};
+  m.args = [](const fs::path& out, int epochs) {
+    return args("s3rec", out, epochs,
+                {"--stage", "pretrain", "--batch_size", "32", "--max_steps_per_epoch", "6"});
+  };
+  rsdist::testing::expect_mpirun_resume_is_exact(m, tmp / "pretrain", "S3-Rec pretraining");
+  m.args = [](const fs::path& out, int epochs) {
+    return args("sasrec", out, epochs, {"--batch_size", "16"});
+  };
+  m.stop_step = 2;
+  rsdist::testing::expect_mpirun_resume_is_exact(m, tmp / "sasrec", "SASRec");
 }
 #endif
 

@@ -12,11 +12,28 @@ trap 'rm -rf "$tmp"' EXIT
 failures=0
 fail() { printf 'FAIL: %s\n' "$*" >&2; failures=$((failures + 1)); }
 
+# Stand-ins for scontrol and srun: the cluster's MpiDefault is $FAKE_MPI_DEFAULT (default pmix),
+# and srun lists the plugins in $FAKE_MPI_PLUGINS (default: pmix and pmi2), as Slurm 22.05 does.
+mkdir -p "$tmp/bin"
+cat >"$tmp/bin/scontrol" <<'EOF'
+#!/usr/bin/env bash
+[ "$*" = "show config" ] || exit 1
+printf 'MpiDefault              = %s\nMpiParams               = (null)\n' "${FAKE_MPI_DEFAULT:-pmix}"
+EOF
+cat >"$tmp/bin/srun" <<'EOF'
+#!/usr/bin/env bash
+[ "$*" = "--mpi=list" ] || exit 1
+echo "MPI plugin types are..."
+for p in ${FAKE_MPI_PLUGINS:-pmix none cray_shasta pmi2}; do printf '\t%s\n' "$p"; done
+echo "specific pmix plugin versions available: pmix_v4"
+EOF
+chmod +x "$tmp/bin/scontrol" "$tmp/bin/srun"
+
 # Runs the script's --print-command mode outside any Slurm job, in a known environment.
 print_command() {
   env -u SLURM_JOB_ID -u SLURM_SUBMIT_DIR -u SLURM_CPUS_PER_TASK -u RSDIST_CORPUS \
     -u RSDIST_SRUN_MPI -u RSDIST_SRUN_ARGS -u RSDIST_CONFIG \
-    RSDIST_REPO="$tmp" RSDIST_BIN=/opt/rsdist/bin/rsdist "$@" \
+    PATH="$tmp/bin:$PATH" RSDIST_REPO="$tmp" RSDIST_BIN=/opt/rsdist/bin/rsdist "$@" \
     bash "$sbatch_script" --print-command --epochs 2
 }
 
@@ -89,6 +106,20 @@ case $out in *"--out runs/empty"*) fail "--out option: RSDIST_RUN_DIR passed too
 out=$(env -u SLURM_JOB_ID -u SLURM_SUBMIT_DIR RSDIST_REPO="$tmp" RSDIST_RUN_DIR="$run" \
   bash "$sbatch_script" --print-command --resume)
 expect "--resume given once" "$out" 1
+
+# srun --mpi=: the cluster's MpiDefault unless that is none (Open MPI then needs pmix or pmi2).
+out=$(print_command RSDIST_RUN_DIR="$run")
+case $out in *--mpi=*) fail "MpiDefault pmix: no --mpi expected: $out" ;; esac
+out=$(print_command RSDIST_RUN_DIR="$run" FAKE_MPI_DEFAULT=none)
+expect "MpiDefault none: pmix" "$out" 1 "srun --kill-on-bad-exit=1 --mpi=pmix /opt/rsdist/bin/rsdist"
+out=$(print_command RSDIST_RUN_DIR="$run" FAKE_MPI_DEFAULT=none FAKE_MPI_PLUGINS="none pmi2")
+expect "MpiDefault none, no pmix: pmi2" "$out" 1 "srun --kill-on-bad-exit=1 --mpi=pmi2 /opt"
+out=$(print_command RSDIST_RUN_DIR="$run" FAKE_MPI_DEFAULT=none FAKE_MPI_PLUGINS="none")
+case $out in *--mpi=*) fail "MpiDefault none, no PMI plugin: no --mpi expected: $out" ;; esac
+out=$(print_command RSDIST_RUN_DIR="$run" FAKE_MPI_DEFAULT=none RSDIST_SRUN_MPI=pmi2)
+expect "RSDIST_SRUN_MPI wins" "$out" 1 "srun --kill-on-bad-exit=1 --mpi=pmi2 /opt"
+out=$(print_command RSDIST_RUN_DIR="$run" FAKE_MPI_DEFAULT=none RSDIST_SRUN_MPI=default)
+case $out in *--mpi=*) fail "RSDIST_SRUN_MPI=default: no --mpi expected: $out" ;; esac
 
 if [ "$failures" -gt 0 ]; then
   printf '%d failure(s)\n' "$failures" >&2

@@ -23,7 +23,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 stages = {s["stage"]: s for s in r["stages"]}
 must_pass = ["environment", "data", "train_naml_fp32", "train_gcl4sr_fp32", "train_multvae_fp32",
-             "train_neumf_fp32", "ease_fit", "mpi_two_ranks", "bench_reducer", "bench_allreduce",
+             "train_neumf_fp32", "ease_fit", "mpi_two_ranks", "resume_exact", "bench_reducer", "bench_allreduce",
              "bench_gcl4sr", "bench_multvae", "bench_neumf", "bench_naml"]
 problems = [f"{n}: {stages.get(n, {}).get('status', 'missing')}" for n in must_pass
             if stages.get(n, {}).get("status") != "ok"]

@@ -8,6 +8,7 @@
 
 #include "data/seq/seq_corpus.hpp"
 #include "support/mpi_job.hpp"
+#include "support/mpirun_resume.hpp"
 #include "support/popularity_baselines.hpp"
 #include "support/run_records.hpp"
 #include "support/temp_dir.hpp"
@@ -60,6 +61,19 @@ TEST(Gcl4srMpirun, TwoRanksTrainResumeEvaluateAndBeatPopularity) {
               one["hr20"].get<double>(), one["ndcg20"].get<double>(), pop_hr20, pop_ndcg20);
   EXPECT_GT(one["hr20"].get<double>(), pop_hr20 + 0.15);
   EXPECT_GT(one["ndcg20"].get<double>(), pop_ndcg20 + 0.08);
+}
+
+// GCL4SR's dropout and graph sampling on two ranks: resumed at the epoch boundary and from a
+// mid-epoch step checkpoint, bit for bit the uninterrupted run.
+TEST(Gcl4srMpirun, ResumeOnTwoRanksIsBitIdenticalAtAnEpochBoundaryAndMidEpoch) {
+  TempDir tmp;
+  const fs::path corpus = rsdist::testing::make_gcl4sr_corpus(tmp.path(), 200, 200, 10);
+  rsdist::testing::MpirunResume m{RSDIST_MPIEXEC, RSDIST_BINARY_PATH};
+  m.args = [&](const fs::path& out, int epochs) {
+    return rsdist::testing::with(rsdist::testing::gcl4sr_train_args(corpus, out, epochs, 16),
+                                 {"--max_steps_per_epoch", "6"});
+  };
+  rsdist::testing::expect_mpirun_resume_is_exact(m, tmp.path(), "GCL4SR");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "support/mpi_job.hpp"
+#include "support/mpirun_resume.hpp"
 #include "support/popularity_baselines.hpp"
 #include "support/run_records.hpp"
 #include "support/temp_dir.hpp"
@@ -70,6 +71,19 @@ TEST(NamlMpirun, TwoRanksTrainResumeAndBeatThePopularityBaseline) {
       << read_file(tmp / "eval-np2.log");
   const std::string eval_log = read_file(tmp / "eval-np2.log");
   EXPECT_NEAR(last_json(eval_log)["auc"].get<double>(), auc2, 1e-9) << eval_log;
+}
+
+// Dropout differs per rank: a resume at the epoch boundary and one from a mid-epoch step
+// checkpoint continue every rank's stream, ending bit for bit where 2 straight epochs end.
+TEST(NamlMpirun, ResumeOnTwoRanksIsBitIdenticalAtAnEpochBoundaryAndMidEpoch) {
+  TempDir tmp;
+  const fs::path corpus = rsdist::testing::make_naml_corpus(tmp.path());
+  rsdist::testing::MpirunResume m{RSDIST_MPIEXEC, RSDIST_BINARY_PATH};
+  m.args = [&](const fs::path& out, int epochs) {
+    return rsdist::testing::with(rsdist::testing::naml_train_args(corpus, out, epochs),
+                                 {"--max_steps_per_epoch", "6"});
+  };
+  rsdist::testing::expect_mpirun_resume_is_exact(m, tmp.path(), "NAML");
 }
 
 }  // namespace
