@@ -28,16 +28,8 @@ using rsdist::testing::run_rsdist;
 using rsdist::testing::TempDir;
 using rsdist::testing::with;
 
-class ToyFamily : public ::testing::Test {
+class ToyFamily : public rsdist::testing::SmallSequenceCorpusSuite {
  protected:
-  static void SetUpTestSuite() {
-    tmp_ = new TempDir();
-    corpus_ = rsdist::testing::make_gcl4sr_corpus(tmp_->path(), 200, 60, 4);
-  }
-  static void TearDownTestSuite() {
-    delete tmp_;
-    tmp_ = nullptr;
-  }
   static std::vector<std::string> args(const fs::path& out, int epochs) {
     return {"train",
             "--model",
@@ -55,11 +47,7 @@ class ToyFamily : public ::testing::Test {
             "--early_stopping_patience",
             "5"};
   }
-  static TempDir* tmp_;
-  static fs::path corpus_;
 };
-TempDir* ToyFamily::tmp_ = nullptr;
-fs::path ToyFamily::corpus_;
 
 TEST(ModelFamilies, TheRegistryKnowsEveryFamilyLinkedIn) {
   std::vector<std::string> names;

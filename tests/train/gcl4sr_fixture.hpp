@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/cli_runner.hpp"
+#include "support/temp_dir.hpp"
 
 namespace rsdist::testing {
 
@@ -66,5 +67,21 @@ inline std::vector<std::string> gcl4sr_train_args(const std::filesystem::path& c
           "--seed",
           "7"};
 }
+
+// A test suite over one small sequence corpus (200 users, 60 items in 4 clusters), made once for
+// the whole suite: derive the suite's fixture from it.
+class SmallSequenceCorpusSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new TempDir();
+    corpus_ = make_gcl4sr_corpus(tmp_->path(), 200, 60, 4);
+  }
+  static void TearDownTestSuite() {
+    delete tmp_;
+    tmp_ = nullptr;
+  }
+  static inline TempDir* tmp_ = nullptr;
+  static inline std::filesystem::path corpus_;
+};
 
 }  // namespace rsdist::testing

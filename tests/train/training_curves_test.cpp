@@ -45,16 +45,8 @@ TEST(CurveScalars, MapEachKindOfRecord) {
             (std::vector<std::pair<std::string, double>>{{"test/mrr", 0.125}}));
 }
 
-class TrainingCurvesOfRuns : public ::testing::Test {
+class TrainingCurvesOfRuns : public rsdist::testing::SmallSequenceCorpusSuite {
  protected:
-  static void SetUpTestSuite() {
-    tmp_ = new TempDir();
-    corpus_ = rsdist::testing::make_gcl4sr_corpus(tmp_->path(), 200, 60, 4);
-  }
-  static void TearDownTestSuite() {
-    delete tmp_;
-    tmp_ = nullptr;
-  }
   // A short GCL4SR run: 10 steps per epoch, the step loss every `every` steps.
   static std::vector<std::string> gcl4sr(const fs::path& out, int epochs, int every) {
     return with(rsdist::testing::gcl4sr_train_args(corpus_, out, epochs),
@@ -64,11 +56,7 @@ class TrainingCurvesOfRuns : public ::testing::Test {
   static int check_tensorboard(const std::vector<std::string>& args) {
     return rsdist::testing::run_python_script("tests/train/check_tensorboard.py", args);
   }
-  static TempDir* tmp_;
-  static fs::path corpus_;
 };
-TempDir* TrainingCurvesOfRuns::tmp_ = nullptr;
-fs::path TrainingCurvesOfRuns::corpus_;
 
 // Every step's loss (--tensorboard_every_steps 1), so that the check also compares each epoch's
 // mean of the step losses with the epoch's value.
