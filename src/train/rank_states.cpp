@@ -84,14 +84,13 @@ void restore_rng_states(const CheckpointState& state, std::uint64_t seed, int ra
                         at::Device device, spdlog::logger& log) {
   const std::int64_t saved_world = saved_world_size(state);
   if (saved_world != world || !state.rng_states.count(rank_key(rank, "cpu"))) {
-    if (rank == 0) {
-      log.warn(
-          "--resume: the checkpoint holds the generator states of {} rank(s) and this job has {}: "
-          "every rank's dropout stream is seeded afresh from (seed, rank, step {}), so the run "
-          "continues, but not bit for bit as an uninterrupted run would",
-          saved_world > 0 ? std::to_string(saved_world) : "an unknown number of", world,
-          state.global_step);
-    }
+    // `log` is the job's root logger: it speaks on rank 0 only.
+    log.warn(
+        "--resume: the checkpoint holds the generator states of {} rank(s) and this job has {}: "
+        "every rank's dropout stream is seeded afresh from (seed, rank, step {}), so the run "
+        "continues, but not bit for bit as an uninterrupted run would",
+        saved_world > 0 ? std::to_string(saved_world) : "an unknown number of", world,
+        state.global_step);
     at::manual_seed(Rng::stream(seed, {static_cast<std::uint64_t>(rank),
                                        static_cast<std::uint64_t>(state.global_step)})
                         .next_u64());
@@ -105,6 +104,16 @@ void restore_rng_states(const CheckpointState& state, std::uint64_t seed, int ra
                  name, rank);
     set_generator_bytes(generator, it->second);
   }
+}
+
+std::int64_t restore_next_batch(const CheckpointState& state, int world, spdlog::logger& log) {
+  const std::int64_t saved = saved_world_size(state), next = state.sampler.next_batch;
+  if (next == 0 || saved == 0 || saved == world) return next;
+  const std::int64_t converted = next * saved / world;
+  log.warn("--resume: the step checkpoint was taken by {} rank(s) after {} batch(es) each of epoch "
+           "{}; on {} rank(s) the epoch continues at batch {} of its new sharding",
+           saved, next, state.sampler.epoch + 1, world, converted);
+  return converted;
 }
 
 at::Tensor EpochLossSums::add(const StepLoss& step) {

@@ -42,6 +42,11 @@ std::map<std::string, std::string> gather_rng_states(ddp::Communicator& comm, at
 void restore_rng_states(const CheckpointState& state, std::uint64_t seed, int rank, int world,
                         at::Device device, spdlog::logger& log);
 
+// Where a step checkpoint's epoch continues on `world` ranks: its next batch, or on another world
+// size (the epoch's order sharded anew) the batches taken so far converted to as many of the new
+// ranks' batches, rounded down, so a few samples are seen twice rather than skipped; said in the log.
+std::int64_t restore_next_batch(const CheckpointState& state, int world, spdlog::logger& log);
+
 // The running sums of an epoch's loss and its named parts on this rank (double, on the device),
 // and how many batches they cover.
 struct EpochLossSums {

@@ -246,20 +246,6 @@ GradientTraining gradient_training(const Config& config, Task& task,
   return g;
 }
 
-// Where a step checkpoint's epoch continues. On another world size the epoch's order is sharded
-// anew: the batches taken so far are converted to as many of the new ranks' batches, rounded down,
-// so a few samples are seen twice rather than skipped (not exact; said in the log).
-std::int64_t resumed_batch(const CheckpointState& state, int world, spdlog::logger& log) {
-  const auto saved = state.int_metadata.find("world_size");
-  const std::int64_t next = state.sampler.next_batch;
-  if (next == 0 || saved == state.int_metadata.end() || saved->second == world) return next;
-  const std::int64_t converted = next * saved->second / world;
-  log.warn("--resume: the step checkpoint was taken by {} rank(s) after {} batch(es) each of epoch "
-           "{}; on {} rank(s) the epoch continues at batch {} of its new sharding",
-           saved->second, next, state.sampler.epoch + 1, world, converted);
-  return converted;
-}
-
 // --resume: everything the checkpoint `path` (find_resume_checkpoint's choice) holds, so the run
 // continues bit for bit on CPU.
 void resume_from_checkpoint(Run& run, const std::optional<fs::path>& path) {
@@ -275,7 +261,7 @@ void resume_from_checkpoint(Run& run, const std::optional<fs::path>& path) {
   }
   run.task->load_state(state.task);
   run.first_epoch = state.sampler.epoch;
-  run.first_batch = resumed_batch(state, run.world(), *run.log.root);
+  run.first_batch = restore_next_batch(state, run.world(), *run.log.root);
   run.global_step = state.global_step;
   restore_rng_states(state, static_cast<std::uint64_t>(run.config.get_int("seed")), run.rank(),
                      run.world(), run.device(), *run.log.root);
