@@ -214,7 +214,7 @@ configure() {
 # What the check runs: the binary, the tests with CUDA cases, the benchmarks.
 targets=(rsdist test_models test_eval_ranking test_loader_seq test_ddp_mpirun test_models_gcl4sr
          test_models_multvae test_models_ease test_loader_ratings reducer_bench allreduce_bench
-         gcl4sr_bench multvae_bench neumf_bench test_models_s3rec s3rec_bench)
+         gcl4sr_bench multvae_bench neumf_bench test_models_s3rec s3rec_bench item_sharding_bench)
 build_targets() {
   if [ "$no_build" = 1 ]; then note "--no-build"; return 77; fi
   # Every target that this configuration has (test_ddp_nccl needs NCCL, test_ddp_mpirun MPI).
@@ -421,6 +421,28 @@ json.dump({"rsdist_users_per_second": r["compute_users_per_second"],
            "device": r["device"]}, open(sys.argv[3], "w"))
 PY
 }
+# The sharded item table's step at np = 1 (docs/scaling.md's compute term) next to the replicated
+# one, and the scaling model's prediction for it (scripts/scaling_model.py's default parameters).
+bench_item_sharding() {
+  local items=1000000
+  [ "$tiny" = 1 ] && items=20000
+  local mode
+  for mode in replicated sharded; do
+    "$build/bench/item_sharding_bench" --mode "$mode" --items "$items" --steps "$bench_steps" \
+      --json "$work/item_sharding_$mode.json" || return 1
+  done
+  python3 - "$work" "$work/fig/$STAGE.json" <<'PY'
+import json, sys
+work, out = sys.argv[1:3]
+r = json.load(open(f"{work}/item_sharding_replicated.json"))
+s = json.load(open(f"{work}/item_sharding_sharded.json"))
+b, v, d = s["batch_per_rank"], s["items"], s["dim"]
+model_ms = 8 * b * v * d / 40e12 * 1e3 + 5 * b * v * 4 / 2.5e12 * 1e3
+json.dump({"device": s["device"], "items": v, "sharded_step_ms": s["step_ms"],
+           "replicated_step_ms": r["step_ms"], "model_compute_ms": model_ms,
+           "measured_over_model": s["step_ms"] / model_ms}, open(out, "w"))
+PY
+}
 bench_neumf() {
   "$build/bench/neumf_bench" --corpus "$work/data/loo" --steps $((bench_steps * 10)) --backend local \
     --eval_users 200 --json "$work/fig/$STAGE.json"
@@ -502,6 +524,7 @@ else
   stage bench_multvae 180 bench_multvae
   stage bench_neumf 120 bench_neumf
   stage bench_s3rec 120 bench_s3rec
+  stage bench_item_sharding 90 bench_item_sharding
   stage bench_reducer 90 bench_reducer
   stage bench_allreduce 60 bench_allreduce
 fi

@@ -36,7 +36,7 @@ int run_evaluate(const Config& config, CommandIo& io) {
   auto runtime = ddp::Runtime::start(runtime_options);
   train::TrainedModel m = train::load_trained_model(
       config.get_string("run"), config.get_string("checkpoint"), config.get_string("corpus"),
-      runtime->device(), runtime->rank(), runtime->world_size());
+      runtime->device(), runtime->comm());
   const train::Split split =
       config.get_string("split") == "dev" ? train::Split::kDev : train::Split::kTest;
   train::EvaluateOptions options{runtime->rank(), runtime->world_size(), std::nullopt};

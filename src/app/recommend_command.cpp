@@ -9,6 +9,7 @@
 #include "app/commands.hpp"
 #include "core/error.hpp"
 #include "ddp/backends.hpp"
+#include "ddp/in_process_communicator.hpp"
 #include "train/trained_model.hpp"
 
 namespace rsdist::app {
@@ -30,9 +31,12 @@ OptionSchema recommend_schema() {
 int run_recommend(const Config& config, CommandIo& io) {
   const at::Device device =
       ddp::cuda_device_count() > 0 ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+  // One process: a communicator of one rank (a sharded table is loaded whole).
+  const auto group = ddp::InProcessGroup::create(1);
+  const auto comm = group->communicator(0);
   train::TrainedModel m =
       train::load_trained_model(config.get_string("run"), config.get_string("checkpoint"),
-                                config.get_string("corpus"), device, 0, 1);
+                                config.get_string("corpus"), device, *comm);
   std::vector<std::string> users;
   std::stringstream list(config.get_string("users"));
   for (std::string u; std::getline(list, u, ',');) {

@@ -45,6 +45,11 @@ class Communicator {
   // Returns [world_size, *tensor.shape]: row r is rank r's `tensor`.
   virtual at::Tensor all_gather(const at::Tensor& tensor) = 0;
 
+  // `blocks` is [world_size, ...]: block s goes to rank s. Returns [world_size, ...] of the same
+  // shape: row s is what rank s sent here (its blocks[rank]). Every rank passes the same shape;
+  // uneven exchanges pad their blocks (ddp/item_sharding.cpp).
+  virtual at::Tensor all_to_all(const at::Tensor& blocks) = 0;
+
   virtual void barrier() = 0;
 
   void all_reduce(at::Tensor tensor, ReduceOp op) { all_reduce_async(std::move(tensor), op)->wait(); }

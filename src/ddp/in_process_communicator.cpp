@@ -58,6 +58,21 @@ class InProcessCommunicator final : public Communicator {
     return result;
   }
 
+  at::Tensor all_to_all(const at::Tensor& blocks) override {
+    RSDIST_CHECK(blocks.dim() >= 1 && blocks.size(0) == world_size(),
+                 "all_to_all needs [world_size = {}, ...] blocks, got {} rows", world_size(),
+                 blocks.dim() >= 1 ? blocks.size(0) : -1);
+    at::Tensor result;
+    worker_.run([&] {
+      group_->rendezvous(rank_, blocks, [&](const std::vector<at::Tensor>& inputs) {
+        std::vector<at::Tensor> mine;
+        for (const auto& input : inputs) mine.push_back(input[rank_]);
+        result = at::stack(mine);
+      });
+    });
+    return result;
+  }
+
   void barrier() override {
     worker_.run([&] { group_->rendezvous(rank_, at::Tensor(), [](const auto&) {}); });
   }

@@ -3,6 +3,7 @@
 #include <mpi.h>
 
 #include <ATen/ops/empty.h>
+#include <ATen/ops/empty_like.h>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -111,6 +112,22 @@ class MpiCommunicator final : public Communicator {
     worker_->run([&] {
       const int count = static_cast<int>(input.numel());
       RSDIST_MPI_CHECK(MPI_Allgather(input.data_ptr(), count, type, output.data_ptr(), count, type, comm_));
+    });
+    return output;
+  }
+
+  at::Tensor all_to_all(const at::Tensor& blocks) override {
+    const at::Tensor input = blocks.contiguous();
+    check_cpu_contiguous(input, "all_to_all");
+    RSDIST_CHECK(input.dim() >= 1 && input.size(0) == world_size_,
+                 "all_to_all needs [world_size = {}, ...] blocks, got {} rows", world_size_,
+                 input.dim() >= 1 ? input.size(0) : -1);
+    RSDIST_CHECK(input.numel() <= INT_MAX, "all_to_all of more than INT_MAX elements");
+    at::Tensor output = at::empty_like(input);
+    const MPI_Datatype type = mpi_type(input);
+    worker_->run([&] {
+      const int count = static_cast<int>(input.numel() / world_size_);
+      RSDIST_MPI_CHECK(MPI_Alltoall(input.data_ptr(), count, type, output.data_ptr(), count, type, comm_));
     });
     return output;
   }

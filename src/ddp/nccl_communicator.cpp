@@ -2,6 +2,7 @@
 
 #include <ATen/cuda/CUDAEvent.h>
 #include <ATen/ops/empty.h>
+#include <ATen/ops/empty_like.h>
 #include <ATen/ops/ones.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAGuard.h>
@@ -130,6 +131,32 @@ class NcclCommunicator final : public Communicator {
       c10::cuda::CUDACachingAllocator::recordStream(input.storage().data_ptr(), stream_);
       RSDIST_NCCL_CHECK(ncclAllGather(input.data_ptr(), output.data_ptr(),
                                       static_cast<size_t>(input.numel()), nccl_type(input), comm_, s));
+    });
+    EventWork(std::move(done), device_).wait();
+    return output;
+  }
+
+  // NCCL has no all-to-all call: one group of a send and a receive per peer (as
+  // torch.distributed's all_to_all_single does).
+  at::Tensor all_to_all(const at::Tensor& blocks) override {
+    const at::Tensor input = blocks.contiguous();
+    check(input, "all_to_all");
+    RSDIST_CHECK(input.dim() >= 1 && input.size(0) == world_size_,
+                 "all_to_all needs [world_size = {}, ...] blocks, got {} rows", world_size_,
+                 input.dim() >= 1 ? input.size(0) : -1);
+    at::Tensor output = at::empty_like(input);
+    const auto count = static_cast<size_t>(input.numel() / world_size_);
+    const std::size_t bytes = count * input.element_size();
+    auto done = enqueue(output, [&](cudaStream_t s) {
+      c10::cuda::CUDACachingAllocator::recordStream(input.storage().data_ptr(), stream_);
+      RSDIST_NCCL_CHECK(ncclGroupStart());
+      for (int peer = 0; peer < world_size_; ++peer) {
+        const auto* send = static_cast<const char*>(input.data_ptr()) + peer * bytes;
+        auto* receive = static_cast<char*>(output.data_ptr()) + peer * bytes;
+        RSDIST_NCCL_CHECK(ncclSend(send, count, nccl_type(input), peer, comm_, s));
+        RSDIST_NCCL_CHECK(ncclRecv(receive, count, nccl_type(input), peer, comm_, s));
+      }
+      RSDIST_NCCL_CHECK(ncclGroupEnd());
     });
     EventWork(std::move(done), device_).wait();
     return output;

@@ -11,7 +11,8 @@
 namespace rsdist::models {
 namespace {
 
-constexpr double kLayerNormEps = 1e-12;  // GCL4SR's own LayerNorm (the Transformer's is 1e-5)
+constexpr double kLayerNormEps = 1e-12;
+constexpr std::int64_t kPaddingItem = 0;  // GCL4SR's own LayerNorm (the Transformer's is 1e-5)
 
 void check_options(const Gcl4srOptions& o) {
   RSDIST_CHECK(o.num_users > 0 && o.num_items > 1,
@@ -40,12 +41,15 @@ void check_batch(const SeqBatch& b, const Gcl4srOptions& o) {
 
 }  // namespace
 
-Gcl4srModelImpl::Gcl4srModelImpl(const Gcl4srOptions& options) : options_(options) {
+Gcl4srModelImpl::Gcl4srModelImpl(const Gcl4srOptions& options)
+    : options_(options),
+      table_(options.item_table ? options.item_table : replicated_item_table()) {
   check_options(options);
   const std::int64_t d = options.hidden_size;
+  // Row 0 is padding: the table's lookups give it no gradient (kPaddingItem).
   item_embeddings = register_module(
       "item_embeddings",
-      torch::nn::Embedding(torch::nn::EmbeddingOptions(options.num_items, d).padding_idx(0)));
+      torch::nn::Embedding(torch::nn::EmbeddingOptions(table_->local_rows(options.num_items), d)));
   user_embeddings = register_module("user_embeddings", torch::nn::Embedding(options.num_users, d));
   position_embeddings =
       register_module("position_embeddings", torch::nn::Embedding(options.max_seq_length, d));
@@ -73,7 +77,14 @@ Gcl4srModelImpl::Gcl4srModelImpl(const Gcl4srOptions& options) : options_(option
       "linear_transform", torch::nn::Linear(torch::nn::LinearOptions(3 * d, d).bias(false)));
 
   const double bound = 1.0 / std::sqrt(static_cast<double>(d));
-  for (auto& p : parameters()) uniform_(p, -bound, bound, generator);
+  for (auto& p : parameters()) {
+    if (p.is_same(item_embeddings->weight)) {
+      draw_table_rows_(p, options.num_items, *table_,
+                       [&](at::Tensor rows) { uniform_(rows, -bound, bound, generator); });
+    } else {
+      uniform_(p, -bound, bound, generator);
+    }
+  }
   gate_item = register_buffer("gate_item", at::empty({d, 1}));
   gate_user = register_buffer("gate_user", at::empty({d, options.max_seq_length}));
   xavier_uniform_(gate_item, 1.0, generator);
@@ -82,7 +93,7 @@ Gcl4srModelImpl::Gcl4srModelImpl(const Gcl4srOptions& options) : options_(option
 
 at::Tensor Gcl4srModelImpl::encode_view(const GraphView& view, std::int64_t batch) {
   const std::int64_t positions = batch * options_.max_seq_length;
-  const at::Tensor x = item_embeddings->forward(view.nodes);
+  const at::Tensor x = table_->rows(item_embeddings->weight, view.nodes, kPaddingItem);
   const at::Tensor convolved = gcn->forward(x, view.edge_index, view.edge_weight);
   return sage->forward(convolved, view.edge_index, positions)
       .view({batch, options_.max_seq_length, options_.hidden_size});
@@ -98,7 +109,7 @@ Gcl4srForward Gcl4srModelImpl::forward(const SeqBatch& batch) {
   f.global_a = encode_view(batch.views[0], b);
   f.global_b = encode_view(batch.views[1], b);
 
-  f.embedded = item_embeddings->forward(batch.inputs);
+  f.embedded = table_->rows(item_embeddings->weight, batch.inputs, kPaddingItem);
   f.local = item_encoder->forward(
       at::dropout(layer_norm->forward(f.embedded), options_.dropout, train), padding);
 
@@ -136,7 +147,7 @@ Gcl4srLosses Gcl4srModelImpl::losses(const SeqBatch& batch, const Gcl4srLossWeig
   const bool train = is_training();
   Gcl4srLosses out;
   const at::Tensor user = at::dropout(attention_readout(f.hidden, f.mask), options_.dropout, train);
-  out.main = at::cross_entropy_loss(at::matmul(user, item_embedding().t()), batch.targets);
+  out.main = table_->cross_entropy(user, item_embedding(), batch.targets);
 
   const at::Tensor count = f.mask.sum(1);
   const at::Tensor mean_a = (f.global_a * f.mask).sum(1) / count;

@@ -36,8 +36,10 @@
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
+#include <memory>
 
 #include "models/graph_conv.hpp"
+#include "models/item_table.hpp"
 #include "models/seq_batch.hpp"
 #include "models/transformer_encoder.hpp"
 
@@ -52,6 +54,9 @@ struct Gcl4srOptions {
   std::int64_t num_heads = 2;
   double dropout = 0.5;
   std::uint64_t init_seed = 0;
+  // How the item embeddings are reached (models/item_table.hpp); null: replicated. Sharded, the
+  // model's item_embeddings hold this rank's rows only and every forward is a collective.
+  std::shared_ptr<ItemTable> item_table;
 };
 
 struct Gcl4srLossWeights {
@@ -84,8 +89,10 @@ class Gcl4srModelImpl : public torch::nn::Module {
   // The user representation scored against item_embedding() (eval_stage in the reference).
   at::Tensor user_representation(const SeqBatch& batch);
   Gcl4srLosses losses(const SeqBatch& batch, const Gcl4srLossWeights& weights);
-  // [num_items, D]; row i scores item i.
+  // The item rows this rank holds: [num_items, D] (row i scores item i), or with a sharded table
+  // its rows i = rank, rank + world, ... (Note [Cyclic item sharding]).
   const at::Tensor& item_embedding() const { return item_embeddings->weight; }
+  const ItemTable& item_table() const { return *table_; }
 
   const Gcl4srOptions& options() const { return options_; }
 
@@ -104,6 +111,7 @@ class Gcl4srModelImpl : public torch::nn::Module {
   at::Tensor encode_view(const GraphView& view, std::int64_t batch);
 
   Gcl4srOptions options_;
+  std::shared_ptr<ItemTable> table_;
 };
 TORCH_MODULE(Gcl4srModel);
 

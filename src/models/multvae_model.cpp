@@ -1,6 +1,10 @@
 #include "models/multvae_model.hpp"
 
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/addmm.h>
 #include <ATen/ops/empty.h>
+#include <ATen/ops/index_add.h>
+#include <ATen/ops/zeros.h>
 #include <ATen/ops/exp.h>
 #include <ATen/ops/logsumexp.h>
 #include <ATen/ops/ones.h>
@@ -9,6 +13,7 @@
 #include <ATen/ops/tanh.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.hpp"
 #include "models/seeded_init.hpp"
@@ -21,7 +26,9 @@ InputOrder input_order(const std::string& name) {
   RSDIST_THROW("unknown Mult-VAE input order '{}' (dropout_normalize or normalize_dropout)", name);
 }
 
-MultVaeModelImpl::MultVaeModelImpl(MultVaeOptions options) : options_(std::move(options)) {
+MultVaeModelImpl::MultVaeModelImpl(MultVaeOptions options)
+    : options_(std::move(options)),
+      table_(options_.item_table ? options_.item_table : replicated_item_table()) {
   RSDIST_CHECK(options_.num_items > 0, "Mult-VAE needs items (got {})", options_.num_items);
   RSDIST_CHECK(!options_.dims.empty(), "Mult-VAE needs at least the latent size in its dims");
   RSDIST_CHECK(options_.dropout >= 0 && options_.dropout < 1,
@@ -37,18 +44,37 @@ MultVaeModelImpl::MultVaeModelImpl(MultVaeOptions options) : options_(std::move(
   std::vector<std::int64_t> p(q.rbegin(), q.rend());
   q.back() *= 2;
   at::Generator generator = make_init_generator(options_.init_seed);
+  const std::int64_t items = options_.num_items, local = table_->local_rows(items);
+  // Xavier's bound of an item-sized layer, from its logical fans (the same for either layout).
+  const auto item_rows = [&](at::Tensor rows, std::int64_t width) {
+    const double bound = std::sqrt(6.0 / static_cast<double>(items + width));
+    draw_table_rows_(rows, items, *table_, [&](at::Tensor block) {
+      uniform_(block, -bound, bound, generator);
+    });
+  };
   auto first = std::make_shared<torch::nn::Module>("ItemLinear");
-  item_weight_ = first->register_parameter("item_weight", at::empty({q[0], q[1]}));
+  item_weight_ = first->register_parameter("item_weight", at::empty({local, q[1]}));
   first_bias_ = first->register_parameter("bias", at::empty({q[1]}));
-  xavier_uniform_(item_weight_, 1.0, generator);  // symmetric in the fans: the same bound
+  item_rows(item_weight_, q[1]);
   truncated_normal_(first_bias_, 0.001, generator);
   encoder_->push_back(first);
   const auto build = [&](const std::vector<std::int64_t>& widths, std::size_t from,
                          torch::nn::ModuleList& list, std::vector<torch::nn::Linear>& layers) {
     for (std::size_t k = from; k + 1 < widths.size(); ++k) {
-      torch::nn::Linear layer(widths[k], widths[k + 1]);
-      xavier_uniform_(layer->weight, 1.0, generator);
-      truncated_normal_(layer->bias, 0.001, generator);
+      const bool to_items = k + 2 == widths.size() && &list == &decoder_;
+      torch::nn::Linear layer(widths[k], to_items ? local : widths[k + 1]);
+      if (to_items) {
+        // The output layer's rows are items: drawn as the whole table, this rank's kept; its
+        // bias (one float per item) drawn whole and sliced.
+        item_rows(layer->weight, widths[k]);
+        at::Tensor bias = at::empty({items});
+        truncated_normal_(bias, 0.001, generator);
+        const at::NoGradGuard no_grad;
+        layer->bias.copy_(bias.slice(0, table_->rank(), items, table_->world()));
+      } else {
+        xavier_uniform_(layer->weight, 1.0, generator);
+        truncated_normal_(layer->bias, 0.001, generator);
+      }
       list->push_back(layer);
       layers.push_back(layer);
     }
@@ -73,18 +99,46 @@ at::Tensor MultVaeModelImpl::input_values(const SparseRows& x, const at::Tensor&
 }
 
 MultVaeOutput MultVaeModelImpl::forward(const SparseRows& x, const MultVaeNoise& noise) {
-  at::Tensor h = sparse_rows_mm(x, item_weight_, input_values(x, noise.keep)) + first_bias_;
+  const at::Tensor values = input_values(x, noise.keep);
+  at::Tensor h;
+  if (table_->sharded()) {  // the entries' item rows from their owners, summed per row
+    h = at::zeros({x.num_rows, item_weight_.size(1)}, item_weight_.options())
+            .index_add(0, x.rows, table_->rows(item_weight_, x.items, -1) * values.unsqueeze(1)) +
+        first_bias_;
+  } else {
+    h = sparse_rows_mm(x, item_weight_, values) + first_bias_;
+  }
   for (auto& layer : encoder_layers_) h = layer(at::tanh(h));
   const std::int64_t latent = options_.dims.back();
   MultVaeOutput out;
   out.mu = h.narrow(1, 0, latent);
   out.logvar = h.narrow(1, latent, latent);
   at::Tensor z = noise.eps.defined() ? out.mu + noise.eps * at::exp(0.5 * out.logvar) : out.mu;
-  for (std::size_t k = 0; k < decoder_layers_.size(); ++k) {
+  for (std::size_t k = 0; k + 1 < decoder_layers_.size(); ++k) {
     z = decoder_layers_[k](k == 0 ? z : at::tanh(z));
   }
-  out.logits = z;
+  out.decoded = decoder_layers_.size() == 1 ? z : at::tanh(z);
+  if (!table_->sharded()) out.logits = decoder_layers_.back()(out.decoded);
   return out;
+}
+
+at::Tensor MultVaeModelImpl::score(const SparseRows& x) {
+  const MultVaeOutput out = forward(x, {});
+  if (!table_->sharded()) return out.logits;
+  const torch::nn::Linear& last = decoder_layers_.back();
+  return at::addmm(last->bias, out.decoded, last->weight.t());
+}
+
+MultVaeLoss MultVaeModelImpl::loss(const MultVaeOutput& out, const SparseRows& x, double beta) {
+  if (!table_->sharded()) return multvae_loss(out, x, beta);
+  const torch::nn::Linear& last = decoder_layers_.back();
+  const at::Tensor mu = out.mu.to(at::kFloat), logvar = out.logvar.to(at::kFloat);
+  MultVaeLoss loss;
+  loss.neg_ll = table_->multinomial_nll(out.decoded.to(at::kFloat), last->weight, last->bias,
+                                        x.rows, x.items);
+  loss.kl = (0.5 * (-logvar + at::exp(logvar) + mu * mu - 1.0)).sum(1).mean();
+  loss.loss = loss.neg_ll + beta * loss.kl;
+  return loss;
 }
 
 MultVaeNoise MultVaeModelImpl::draw_noise(const SparseRows& x, at::Generator& generator) const {

@@ -31,9 +31,11 @@
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "models/item_table.hpp"
 #include "models/sparse_rows.hpp"
 
 namespace rsdist::models {
@@ -48,6 +50,10 @@ struct MultVaeOptions {
   double dropout = 0.5;                      // of the input's entries, in training
   InputOrder order = InputOrder::kNormalizeDropout;
   std::uint64_t init_seed = 0;
+  // How the item-sized layers are reached (models/item_table.hpp); null: replicated. Sharded,
+  // encoder.0.item_weight, decoder.<last>.weight and decoder.<last>.bias hold this rank's items'
+  // rows (Note [Cyclic item sharding]).
+  std::shared_ptr<ItemTable> item_table;
 };
 
 // The random draws of one training step: which entries of the batch's rows survive dropout
@@ -59,7 +65,8 @@ struct MultVaeNoise {
 };
 
 struct MultVaeOutput {
-  at::Tensor logits;  // [B, I]
+  at::Tensor logits;   // [B, I]; undefined with a sharded table (see score())
+  at::Tensor decoded;  // [B, d_1]: the input of the last decoder layer
   at::Tensor mu;      // [B, latent]
   at::Tensor logvar;  // [B, latent]
 };
@@ -76,8 +83,12 @@ class MultVaeModelImpl : public torch::nn::Module {
 
   // The rows' encoder input [B, I] is never formed: see the file comment.
   MultVaeOutput forward(const SparseRows& x, const MultVaeNoise& noise);
-  // Evaluation scores: the logits with z = mu and no dropout.
-  at::Tensor score(const SparseRows& x) { return forward(x, {}).logits; }
+  // Evaluation scores: the logits with z = mu and no dropout; with a sharded table those of this
+  // rank's items, [B, local rows].
+  at::Tensor score(const SparseRows& x);
+  // The loss of `out` for the rows `x` (every entry a 1) with KL weight `beta`: multvae_loss, the
+  // likelihood through the item table (vocab-parallel when sharded).
+  MultVaeLoss loss(const MultVaeOutput& out, const SparseRows& x, double beta);
 
   // A step's noise for `x` from `generator` (on the model's device): dropout survivors with
   // probability 1 - dropout, eps standard normal.
@@ -91,6 +102,7 @@ class MultVaeModelImpl : public torch::nn::Module {
   at::Tensor input_values(const SparseRows& x, const at::Tensor& keep) const;
 
   MultVaeOptions options_;
+  std::shared_ptr<ItemTable> table_;
   torch::nn::ModuleList encoder_{nullptr}, decoder_{nullptr};
   at::Tensor item_weight_, first_bias_;  // encoder.0: [I, d_1], [d_1]
   std::vector<torch::nn::Linear> encoder_layers_, decoder_layers_;  // encoder.1..., decoder.0...

@@ -18,14 +18,18 @@ at::Tensor pairwise_bce(const at::Tensor& positive_logits, const at::Tensor& neg
       .sum();
 }
 
+constexpr std::int64_t kNoPadding = -1;  // the official embeddings have no padding_idx
+
 }  // namespace
 
-S3RecModelImpl::S3RecModelImpl(const S3RecOptions& o) : options_(o) {
+S3RecModelImpl::S3RecModelImpl(const S3RecOptions& o)
+    : options_(o), table_(o.item_table ? o.item_table : replicated_item_table()) {
   RSDIST_CHECK(o.num_items >= 1, "s3rec: the corpus has no items");
   RSDIST_CHECK(!o.pretraining || o.num_attributes >= 2,
                "s3rec pretraining needs item attributes (preprocess seq --attributes FILE)");
   const std::int64_t h = o.hidden_size;
-  item_embeddings = register_module("item_embeddings", torch::nn::Embedding(o.num_items + 2, h));
+  item_embeddings = register_module(
+      "item_embeddings", torch::nn::Embedding(table_->local_rows(o.num_items + 2), h));
   position_embeddings =
       register_module("position_embeddings", torch::nn::Embedding(o.max_seq_length, h));
   LayerNorm = register_module(
@@ -61,6 +65,9 @@ S3RecModelImpl::S3RecModelImpl(const S3RecOptions& o) : options_(o) {
     } else if (layer_norm) {
       const at::NoGradGuard no_grad;
       p.fill_(1.0);
+    } else if (p.is_same(item_embeddings->weight)) {
+      draw_table_rows_(p, o.num_items + 2, *table_,
+                       [&](at::Tensor rows) { normal_(rows, 0.0, o.initializer_range, generator); });
     } else {
       normal_(p, 0.0, o.initializer_range, generator);
     }
@@ -79,7 +86,8 @@ void S3RecModelImpl::set_item_attributes(const at::Tensor& offsets, const at::Te
 at::Tensor S3RecModelImpl::embed(const at::Tensor& items) {
   const at::Tensor positions = at::arange(items.size(1), items.options());
   const at::Tensor x =
-      item_embeddings->forward(items) + position_embeddings->forward(positions).unsqueeze(0);
+      table_->rows(item_embeddings->weight, items, kNoPadding) +
+      position_embeddings->forward(positions).unsqueeze(0);
   return at::dropout(LayerNorm->forward(x), options_.hidden_dropout, is_training());
 }
 
@@ -95,7 +103,8 @@ at::Tensor S3RecModelImpl::finetune_loss(const S3RecFinetuneBatch& batch) {
   const at::Tensor real = batch.positives.reshape({-1}).gt(0).nonzero().squeeze(1);
   const at::Tensor rows = out.index_select(0, real);
   const auto logits = [&](const at::Tensor& items) {
-    return (rows * item_embeddings->forward(items.reshape({-1}).index_select(0, real)))
+    return (rows * table_->rows(item_embeddings->weight,
+                                items.reshape({-1}).index_select(0, real), kNoPadding))
         .sum(-1)
         .to(at::kFloat);
   };
@@ -139,8 +148,9 @@ S3RecPretrainLosses S3RecModelImpl::pretrain_losses(const S3RecPretrainBatch& ba
   const at::Tensor mip = mip_norm->forward(at_mask);
   const auto dot = [](const at::Tensor& a, const at::Tensor& e) { return (a * e).sum(-1); };
   losses.mip = pairwise_bce(
-      dot(mip, item_embeddings->forward(items.index_select(0, hidden))),
-      dot(mip, item_embeddings->forward(batch.negatives.reshape({-1}).index_select(0, hidden))));
+      dot(mip, table_->rows(item_embeddings->weight, items.index_select(0, hidden), kNoPadding)),
+      dot(mip, table_->rows(item_embeddings->weight,
+                            batch.negatives.reshape({-1}).index_select(0, hidden), kNoPadding)));
   losses.map = attribute_bce(at::matmul(map_norm->forward(at_mask), attributes.t()),
                          items.index_select(0, hidden));
   const at::Tensor last = encoded.select(1, l - 1);  // [4B, H]; the last position is always real
@@ -157,12 +167,15 @@ at::Tensor S3RecModelImpl::user_representation(const at::Tensor& inputs) {
 }
 
 at::Tensor S3RecModelImpl::score_items(const at::Tensor& representation) {
+  if (table_->sharded()) return at::matmul(representation, item_embeddings->weight.t());
   return at::matmul(representation, item_embeddings->weight.narrow(0, 0, options_.num_items + 1).t());
 }
 
 at::Tensor S3RecModelImpl::score_candidates(const at::Tensor& representation,
                                             const at::Tensor& candidates) {
-  return (item_embeddings->forward(candidates) * representation.unsqueeze(1)).sum(-1);
+  return (table_->rows(item_embeddings->weight, candidates, kNoPadding) *
+          representation.unsqueeze(1))
+      .sum(-1);
 }
 
 }  // namespace rsdist::models

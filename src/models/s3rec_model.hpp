@@ -44,7 +44,9 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 
+#include "models/item_table.hpp"
 #include "models/s3rec_batch.hpp"
 #include "models/transformer_encoder.hpp"
 
@@ -62,6 +64,9 @@ struct S3RecOptions {
   double attention_dropout = 0.5;
   double initializer_range = 0.02;
   std::uint64_t init_seed = 0;
+  // How the item embeddings (ids 0..I + 1, the mask id last) are reached
+  // (models/item_table.hpp); null: replicated. Sharded, item_embeddings hold this rank's rows.
+  std::shared_ptr<ItemTable> item_table;
 };
 
 struct S3RecLossWeights {
@@ -92,7 +97,8 @@ class S3RecModelImpl : public torch::nn::Module {
 
   // The last position's causal output of each (left-padded) row: [B, H].
   at::Tensor user_representation(const at::Tensor& inputs);
-  // Scores of every item id 0..I (column 0 is the padding id): [B, I + 1].
+  // Scores of every item id 0..I (column 0 is the padding id): [B, I + 1]. With a sharded table,
+  // of this rank's rows (the mask id's among them): [B, local rows].
   at::Tensor score_items(const at::Tensor& representation);
   // Scores of candidate ids [B, C]: [B, C].
   at::Tensor score_candidates(const at::Tensor& representation, const at::Tensor& candidates);
@@ -112,6 +118,7 @@ class S3RecModelImpl : public torch::nn::Module {
   at::Tensor attribute_bce(const at::Tensor& logits, const at::Tensor& items) const;
 
   S3RecOptions options_;
+  std::shared_ptr<ItemTable> table_;
   at::Tensor attribute_offsets_, attribute_ids_;
 };
 TORCH_MODULE(S3RecModel);

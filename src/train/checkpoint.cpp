@@ -3,7 +3,10 @@
 #include <ATen/core/Dict.h>
 #include <ATen/core/List.h>
 #include <ATen/core/ivalue.h>
+#include <ATen/ops/arange.h>
 #include <ATen/ops/empty.h>
+#include <ATen/ops/scalar_tensor.h>
+#include <ATen/ops/zeros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -168,6 +171,26 @@ void load_state(const fs::path& checkpoint, const c10::IValue& value, Checkpoint
 }
 
 // task.pt, written since tasks have state of their own; a checkpoint of an older build has none.
+constexpr std::string_view kShardPrefix = "table-shard-";
+constexpr const char* kModelKey = "model/";
+constexpr const char* kOptimizerKey = "optimizer/";
+constexpr const char* kLogicalRowsKey = "logical_rows";
+
+bool is_table_shard(const std::string& name) { return name.rfind(kShardPrefix, 0) == 0; }
+
+// Merges this rank's rows of the checkpoint's sharded tables into `state` (Note [Sharded tables
+// in a checkpoint]).
+void add_table_shards(const fs::path& checkpoint_dir, int rank, int world, CheckpointState& state,
+                      bool optimizer) {
+  for (auto& [key, tensor] : read_table_shards(checkpoint_dir, rank, world)) {
+    if (key.rfind(kModelKey, 0) == 0) {
+      state.model[key.substr(std::strlen(kModelKey))] = std::move(tensor);
+    } else if (optimizer && key.rfind(kOptimizerKey, 0) == 0) {
+      state.optimizer[key.substr(std::strlen(kOptimizerKey))] = {std::move(tensor)};
+    }
+  }
+}
+
 std::map<std::string, at::Tensor> task_state(const fs::path& checkpoint,
                                              const std::vector<ManifestEntry>& entries) {
   const auto it = std::find_if(entries.begin(), entries.end(),
@@ -234,6 +257,13 @@ fs::path write_checkpoint(const fs::path& checkpoints_dir, const std::string& na
   put(kStateFile, state_bytes(state));
   put(kConfigFile, state.config_ini);
   put(kMetricsFile, state.metrics_json);
+  for (const CheckpointFile& file : state.extra_files) {  // Note [Sharded tables in a checkpoint]
+    RSDIST_CHECK(plain_file_name(file.name), "invalid checkpoint file name '{}'", file.name);
+    fs::rename(file.path, staging.path() / file.name, ec);
+    RSDIST_CHECK(!ec, "cannot move '{}' into checkpoint '{}': {}", file.path.string(),
+                 staging.path().string(), ec.message());
+    entries.push_back({file.name, file.size, file.sha256});
+  }
   if (hook) hook(staging.path(), "files");
   fault_point(FaultPoint::kCheckpointWrite, 0);  // rank 0 is the one writer
   // The manifest comes last: a directory without one is never taken for a checkpoint.
@@ -249,7 +279,7 @@ void verify_checkpoint(const fs::path& checkpoint_dir) {
   for (const auto& e : entries) read_verified(checkpoint_dir, e);
 }
 
-CheckpointState read_checkpoint(const fs::path& checkpoint_dir) {
+CheckpointState read_checkpoint(const fs::path& checkpoint_dir, int rank, int world) {
   const auto entries = read_manifest(checkpoint_dir);
   for (const char* required : {kModelFile, kOptimizerFile, kStateFile, kConfigFile, kMetricsFile}) {
     entry_for(checkpoint_dir, entries, required);
@@ -258,7 +288,8 @@ CheckpointState read_checkpoint(const fs::path& checkpoint_dir) {
   // Every listed file is verified before any is parsed, one at a time so that at most one file's
   // bytes are held besides the tensors already loaded.
   for (const auto& e : entries) {
-    if (e.name != kModelFile && e.name != kOptimizerFile && e.name != kTaskFile) {
+    if (e.name != kModelFile && e.name != kOptimizerFile && e.name != kTaskFile &&
+        !is_table_shard(e.name)) {  // those are verified as they are read
       read_verified(checkpoint_dir, e);
     }
   }
@@ -285,10 +316,11 @@ CheckpointState read_checkpoint(const fs::path& checkpoint_dir) {
     state.optimizer.emplace(key, std::move(tensors));
   }
   state.task = task_state(checkpoint_dir, entries);
+  add_table_shards(checkpoint_dir, rank, world, state, /*optimizer=*/true);
   return state;
 }
 
-CheckpointState read_checkpoint_model(const fs::path& checkpoint_dir) {
+CheckpointState read_checkpoint_model(const fs::path& checkpoint_dir, int rank, int world) {
   const auto entries = read_manifest(checkpoint_dir);
   const auto bytes_of = [&](const char* file) {
     return read_verified(checkpoint_dir, entry_for(checkpoint_dir, entries, file));
@@ -298,6 +330,7 @@ CheckpointState read_checkpoint_model(const fs::path& checkpoint_dir) {
   state.model = tensors_from(checkpoint_dir, kModelFile,
                              unpickle_file(checkpoint_dir, kModelFile, bytes_of(kModelFile)));
   state.task = task_state(checkpoint_dir, entries);
+  add_table_shards(checkpoint_dir, rank, world, state, /*optimizer=*/false);
   return state;
 }
 
@@ -387,6 +420,77 @@ std::map<std::string, at::Tensor> read_exported_weights(const fs::path& path) {
     RSDIST_THROW("cannot read exported weights '{}': {}", path.string(),
                  e.what_without_backtrace());
   }
+}
+
+
+std::string table_shard_name(int rank, int world) {
+  return fmt::format("{}{:04d}-of-{:04d}.pt", kShardPrefix, rank, world);
+}
+
+CheckpointFile write_table_shard(const fs::path& dir, int rank, int world,
+                                 std::int64_t logical_rows,
+                                 const std::map<std::string, at::Tensor>& tensors) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  RSDIST_CHECK(!ec, "cannot create '{}': {}", dir.string(), ec.message());
+  std::map<std::string, at::Tensor> all = tensors;
+  all[kLogicalRowsKey] = at::scalar_tensor(logical_rows, at::kLong);
+  const std::string name = table_shard_name(rank, world);
+  const std::string bytes = pickle_for_python(tensor_dict(all));
+  write_plain_file(dir / name, bytes);
+  const ManifestEntry entry = manifest_entry(name, bytes);
+  return {dir / name, name, entry.size, entry.sha256};
+}
+
+std::map<std::string, at::Tensor> read_table_shards(const fs::path& checkpoint_dir, int rank,
+                                                    int world) {
+  RSDIST_CHECK(world >= 1 && rank >= 0 && rank < world, "rank {} of {}", rank, world);
+  const auto entries = read_manifest(checkpoint_dir);
+  std::vector<const ManifestEntry*> shards;
+  for (const auto& e : entries) {
+    if (is_table_shard(e.name)) shards.push_back(&e);
+  }
+  std::map<std::string, at::Tensor> out;
+  if (shards.empty()) return out;
+  const auto saved_world = static_cast<int>(shards.size());
+  for (int s = 0; s < saved_world; ++s) {
+    const ManifestEntry& entry =
+        entry_for(checkpoint_dir, entries, table_shard_name(s, saved_world));
+    const std::map<std::string, at::Tensor> part = tensors_from(
+        checkpoint_dir, entry.name,
+        unpickle_file(checkpoint_dir, entry.name, read_verified(checkpoint_dir, entry)));
+    const auto rows = part.find(kLogicalRowsKey);
+    RSDIST_CHECK(rows != part.end(), "{}: {} lacks '{}'", checkpoint_where(checkpoint_dir),
+                 entry.name, kLogicalRowsKey);
+    const std::int64_t logical = rows->second.item<std::int64_t>();
+    const std::int64_t saved_rows = (logical - s + saved_world - 1) / saved_world;
+    const std::int64_t local_rows = (logical - rank + world - 1) / world;
+    // Row j of shard s is logical row s + j * saved_world; this rank keeps those that are
+    // rank modulo world, at local row (logical row) / world.
+    const at::Tensor logical_ids =
+        at::arange(saved_rows, at::kLong).mul(saved_world).add(s);
+    const at::Tensor keep = logical_ids.remainder(world).eq(rank).nonzero().squeeze(1);
+    const at::Tensor local = logical_ids.index_select(0, keep).div(world, "floor");
+    for (const auto& [key, tensor] : part) {
+      if (key == kLogicalRowsKey) continue;
+      if (tensor.dim() == 0) {  // the same on every rank
+        if (s == 0) out[key] = tensor;
+        continue;
+      }
+      RSDIST_CHECK(tensor.size(0) == saved_rows,
+                   "{}: {} entry '{}' has {} rows; shard {} of {} of a {}-row table has {}",
+                   checkpoint_where(checkpoint_dir), entry.name, key, tensor.size(0), s,
+                   saved_world, logical, saved_rows);
+      auto [it, fresh] = out.try_emplace(key);
+      if (fresh) {
+        std::vector<std::int64_t> shape = tensor.sizes().vec();
+        shape[0] = local_rows;
+        it->second = at::zeros(shape, tensor.options());
+      }
+      it->second.index_copy_(0, local, tensor.index_select(0, keep));
+    }
+  }
+  return out;
 }
 
 }  // namespace rsdist::train

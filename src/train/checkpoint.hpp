@@ -46,6 +46,15 @@ struct SamplerPosition {
   bool operator==(const SamplerPosition&) const = default;
 };
 
+// A file written for a checkpoint outside its staging directory, with what its manifest line
+// says of it.
+struct CheckpointFile {
+  std::filesystem::path path;  // where it is now
+  std::string name;            // its name in the checkpoint
+  std::uintmax_t size = 0;
+  std::string sha256;          // lower-case hex
+};
+
 struct CheckpointState {
   // Parameters and buffers by their module path ("encoder.layers.0.weight"). Saved detached, on
   // the CPU and contiguous; loaded as CPU tensors with the saved dtype and shape.
@@ -63,7 +72,11 @@ struct CheckpointState {
   std::string metrics_json;      // metrics so far, JSON text
   std::map<std::string, std::int64_t> int_metadata;
   std::map<std::string, std::string> string_metadata;
+  // Files other ranks wrote for this checkpoint (write_table_shard): write_checkpoint moves them
+  // in and lists them in the manifest.
+  std::vector<CheckpointFile> extra_files;
 };
+
 
 // "epoch-0003": the directory name of the checkpoint taken after `epoch` epochs.
 std::string checkpoint_name(std::int64_t epoch);
@@ -89,12 +102,41 @@ std::filesystem::path write_checkpoint(const std::filesystem::path& checkpoints_
 // the checkpoint and the file at the first problem.
 void verify_checkpoint(const std::filesystem::path& checkpoint_dir);
 
-// verify_checkpoint, then loads every field.
-CheckpointState read_checkpoint(const std::filesystem::path& checkpoint_dir);
+// verify_checkpoint, then loads every field. Sharded tables (below) are loaded as rank `rank` of
+// `world` holds them, into `model` and `optimizer` with the rest.
+CheckpointState read_checkpoint(const std::filesystem::path& checkpoint_dir, int rank = 0,
+                                int world = 1);
 
-// Only model.pt, task.pt and config.ini, each verified: what evaluation and inference need, without
-// reading (or hashing) the optimizer state, twice the model's size under Adam.
-CheckpointState read_checkpoint_model(const std::filesystem::path& checkpoint_dir);
+// Only model.pt, task.pt and config.ini (and the model's rows of sharded tables, as rank `rank`
+// of `world` holds them), each verified: what evaluation and inference need, without reading (or
+// hashing) the optimizer state, twice the model's size under Adam.
+CheckpointState read_checkpoint_model(const std::filesystem::path& checkpoint_dir, int rank = 0,
+                                      int world = 1);
+
+// --- Sharded tables ---------------------------------------------------------------------------
+// Note [Sharded tables in a checkpoint]: a parameter row-sharded over N ranks (--shard_items,
+// Note [Cyclic item sharding] in ddp/item_sharding.hpp) is not in model.pt: each rank r writes its
+// rows of it, and of its optimizer state, as table-shard-R-of-N.pt ({"model/<name>": rows,
+// "optimizer/<key>": rows or a scalar, "logical_rows": V}), all listed in the manifest, so the
+// table is one logical tensor that no rank holds whole while saving. Rank 0 moves the files in
+// (write_checkpoint); ranks need a file system they share with rank 0 (the run directory, as for
+// resuming). Reading takes, for any other rank and world size, its rows r', r' + N', ... from the
+// N files one at a time; world 1 assembles the whole table (evaluate, recommend, Python).
+
+// "table-shard-0002-of-0004.pt"
+std::string table_shard_name(int rank, int world);
+
+// Writes this rank's shard file into `dir` (created if needed) and says what its manifest line
+// will be. `tensors`: "model/<name>" and "optimizer/<key>" rows (dim >= 1, rows of this rank) or
+// scalars (the same on every rank), of a table of `logical_rows` rows.
+CheckpointFile write_table_shard(const std::filesystem::path& dir, int rank, int world,
+                                 std::int64_t logical_rows,
+                                 const std::map<std::string, at::Tensor>& tensors);
+
+// The rows rank `rank` of `world` holds of every sharded tensor in `checkpoint_dir`, by key
+// ("model/<name>", "optimizer/<key>"), each shard file verified; empty without shard files.
+std::map<std::string, at::Tensor> read_table_shards(const std::filesystem::path& checkpoint_dir,
+                                                    int rank, int world);
 
 // Only the small state.pt, verified: epoch, global step, sampler position, RNG states and
 // metadata, without loading (or hashing) the model and optimizer. For choosing a checkpoint.

@@ -169,4 +169,34 @@ EpochLossSums restore_epoch_loss_sums(const CheckpointState& state, int rank, in
   return sums;
 }
 
+std::vector<CheckpointFile> write_table_shards(ddp::Communicator& comm, at::Device device,
+                                               const std::filesystem::path& dir,
+                                               std::int64_t logical_rows,
+                                               const std::map<std::string, at::Tensor>& tensors) {
+  const CheckpointFile mine =
+      write_table_shard(dir, comm.rank(), comm.world_size(), logical_rows, tensors);
+  // Each row: the size (8 bytes), then the 64 hex digits of the SHA-256.
+  constexpr std::size_t kRow = 8 + 64;
+  RSDIST_CHECK(mine.sha256.size() == 64, "a SHA-256 of {} hex digits", mine.sha256.size());
+  at::Tensor local = at::empty({static_cast<std::int64_t>(kRow)}, at::kByte);
+  const auto size = static_cast<std::uint64_t>(mine.size);
+  std::memcpy(local.data_ptr(), &size, 8);
+  std::memcpy(static_cast<char*>(local.data_ptr()) + 8, mine.sha256.data(), 64);
+  const at::Tensor rows = gather_rows(comm, local, device);
+  std::vector<CheckpointFile> files;
+  if (comm.rank() != 0) return files;
+  for (int r = 0; r < comm.world_size(); ++r) {
+    const char* p = reinterpret_cast<const char*>(rows[r].data_ptr());
+    CheckpointFile f;
+    f.name = table_shard_name(r, comm.world_size());
+    f.path = dir / f.name;
+    std::uint64_t bytes = 0;
+    std::memcpy(&bytes, p, 8);
+    f.size = bytes;
+    f.sha256.assign(p + 8, 64);
+    files.push_back(std::move(f));
+  }
+  return files;
+}
+
 }  // namespace rsdist::train

@@ -16,6 +16,7 @@
 #include <c10/core/Device.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -68,5 +69,13 @@ void save_epoch_loss_sums(ddp::Communicator& comm, const EpochLossSums& sums,
 // checkpoint, or another world size.
 EpochLossSums restore_epoch_loss_sums(const CheckpointState& state, int rank, int world,
                                       at::Device device);
+
+// Note [Sharded tables in a checkpoint]: every rank writes its rows `tensors` (write_table_shard)
+// into `dir`, and rank 0 gets every rank's file (the others an empty list), to move into the
+// checkpoint. A collective: one all-gather of each file's size and SHA-256.
+std::vector<CheckpointFile> write_table_shards(ddp::Communicator& comm, at::Device device,
+                                               const std::filesystem::path& dir,
+                                               std::int64_t logical_rows,
+                                               const std::map<std::string, at::Tensor>& tensors);
 
 }  // namespace rsdist::train

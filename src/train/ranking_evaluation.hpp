@@ -14,11 +14,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/config.hpp"
 #include "ddp/communicator.hpp"
+#include "ddp/item_sharding.hpp"
 #include "loader/ratings/ratings_eval_split.hpp"
 #include "loader/seq/seq_eval_split.hpp"
 #include "models/sparse_rows.hpp"
@@ -56,6 +58,14 @@ struct RankingSource {
   std::function<UserItems(const RankingChunk&)> heldout_items;
   // Sampled protocol (null: not evaluated): scores [B, 1 + M], column 0 the held-out positive.
   std::function<at::Tensor(const RankingChunk&)> sampled_scores;
+  // Full ranking with a row-sharded item table (--shard_items), instead of full_scores: this
+  // rank's scores [B, sharding->local_rows()] of the chunk's users against its own items. A
+  // collective: every rank scores every chunk, each shard's best items are merged
+  // (ddp/item_sharding.hpp) and the held-out item's rank counted over every shard; the metrics
+  // equal full_scores'. sampled_scores may then be a collective too (every rank calls it for every
+  // chunk).
+  std::function<at::Tensor(const RankingChunk&)> shard_scores;
+  std::optional<ddp::ItemSharding> sharding;
 };
 
 // A sequence corpus split's users, known items (each prefix) and held-out items (each target);
@@ -82,8 +92,10 @@ models::SparseRows ratings_chunk_known_rows(const loader::RatingsEvalSplit& spli
 // For a source whose full_scores score every item: when the split stores candidates, sets
 // sampled_scores to the candidates' columns of the same chunk's full scores (the evaluator asks
 // for a chunk's full scores, then its sampled ones: the second reuses the first's).
+// With a sharded table (shard_scores set) the same from each candidate's owner, through `comm`
+// (every rank calls it for every chunk).
 void sample_from_full_scores(RankingSource& source, const loader::RatingsEvalSplit& split,
-                             at::Device device);
+                             at::Device device, ddp::Communicator* comm = nullptr);
 
 // NDCG at the largest --metrics_k cut-off ("ndcg100" with 10,20,50,100): Mult-VAE's code's
 // criterion, the default of the families that rank from a user's item set.

@@ -32,6 +32,9 @@ struct TaskContext {
   at::Device device;     // where the model runs
   int rank = 0;
   int world = 1;
+  // The run's communicator (for a task whose forward is a collective: --shard_items); null where
+  // there is none.
+  ddp::Communicator* comm = nullptr;
 };
 
 struct StepLoss {
@@ -101,6 +104,10 @@ class Task {
   // afterwards every rank holds the same model.
   virtual void fit(ddp::Communicator& comm);
 
+  // Parameters that hold this rank's rows of a table row-sharded over the ranks (--shard_items,
+  // Note [Cyclic item sharding]): kept out of replica sync and the gradient reducer, clipped by
+  // the global norm, checkpointed as each rank's rows (Note [Sharded tables in a checkpoint]).
+  virtual std::vector<std::string> sharded_parameters() const { return {}; }
   // Whether every trainable parameter receives a gradient at every step. False makes the reducer
   // search for unused parameters each step (ddp/reducer.hpp).
   virtual bool uses_every_parameter() const { return true; }

@@ -102,7 +102,13 @@ OptionSchema train_option_schema() {
       .add_float("first_bucket_mb", 1.0, "size cap of the first (earliest reduced) bucket")
       .at_least(1e-6)
       .add_int("collective_timeout_s", 600, "a collective taking longer ends the job")
-      .at_least(1);
+      .at_least(1)
+      .add_bool("shard_items", false,
+                "row-shard the item table, its optimizer state and the full softmax over the "
+                "ranks (docs/scaling.md; gcl4sr, s3rec, sasrec, multvae)")
+      .add_int("shard_chunk_rows", 0,
+               "with --shard_items: examples scored per logit block (0: the rank's batch)")
+      .at_least(0);
 
   // Each family's own group ([naml], [gcl4sr], ...), in name order.
   for (const ModelFamily* family : model_families()) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/config.hpp"
+#include "ddp/communicator.hpp"
 #include "train/task.hpp"
 
 namespace rsdist::train {
@@ -24,6 +25,6 @@ struct TrainedModel {
 // for the corpus the run was trained on. Throws naming what is missing.
 TrainedModel load_trained_model(const std::filesystem::path& run_dir,
                                 const std::filesystem::path& checkpoint, const std::string& corpus,
-                                at::Device device, int rank, int world);
+                                at::Device device, ddp::Communicator& comm);
 
 }  // namespace rsdist::train

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <ranges>
 #include <span>
@@ -21,6 +22,7 @@
 #include "core/file_lock.hpp"
 #include "core/staging.hpp"
 #include "core/stopwatch.hpp"
+#include "ddp/collectives.hpp"
 #include "ddp/control.hpp"
 #include "ddp/distributed_sampler.hpp"
 #include "ddp/reducer.hpp"
@@ -46,6 +48,7 @@ using Json = nlohmann::ordered_json;
 struct GradientTraining {
   std::vector<NamedParameter> parameters;
   std::vector<at::Tensor> tensors;
+  std::vector<at::Tensor> replicated, sharded;  // tensors split by Task::sharded_parameters()
   std::unique_ptr<ddp::Reducer> reducer;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   torch::optim::Adam* adam = nullptr;  // the optimizer when it is Adam (its state is checkpointed)
@@ -86,21 +89,53 @@ struct Run {
   Json init_report;  // what --init_from loaded, when it was used
   std::unique_ptr<TrainingCurves> curves;  // rank 0 with --tensorboard
   EpochLossSums resumed_sums;  // a step checkpoint's, for the first epoch
+  std::vector<std::string> sharded;  // Task::sharded_parameters()
+  std::int64_t table_rows = 0;       // their logical rows (the sum of every rank's)
 
   int rank() const { return runtime.rank(); }
   int world() const { return runtime.world_size(); }
   at::Device device() const { return runtime.device(); }
   ddp::Communicator& comm() { return runtime.comm(); }
 
-  // The checkpoint of this moment. A collective (Note [Per-rank state in a checkpoint]): every
-  // rank calls it, rank 0 writes what it returns.
-  CheckpointState snapshot(std::int64_t epoch, std::int64_t next_batch) {
+  bool is_sharded(const std::string& name) const {
+    return std::ranges::find(sharded, name) != sharded.end();
+  }
+
+  // Where the ranks write their table shards for checkpoint `name` before rank 0 moves them in
+  // (a staging leftover's name: remove_staging_leftovers clears what a killed job left).
+  fs::path shard_directory(const std::string& name) const {
+    return checkpoints / fmt::format(".{}.shards.tmp-{}-{}", name, global_step, world());
+  }
+
+  // The checkpoint `name` of this moment. A collective (Notes [Per-rank state in a checkpoint],
+  // [Sharded tables in a checkpoint]): every rank calls it, rank 0 writes what it returns.
+  CheckpointState snapshot(const std::string& name, std::int64_t epoch, std::int64_t next_batch) {
     CheckpointState s;
     s.rng_states = gather_rng_states(comm(), device());
-    if (rank() != 0) return s;
-    s.model = model_state(task->model());
+    std::map<std::string, at::Tensor> model = model_state(task->model());
+    std::map<std::string, std::vector<at::Tensor>> optimizer;
     if (gradient && gradient->adam)
-      s.optimizer = adam_state_to_checkpoint(*gradient->adam, gradient->parameters);
+      optimizer = adam_state_to_checkpoint(*gradient->adam, gradient->parameters);
+    if (!sharded.empty()) {
+      std::map<std::string, at::Tensor> rows;
+      for (const std::string& p : sharded) {
+        rows["model/" + p] = model.at(p);
+        model.erase(p);
+        const std::string prefix = "state." + p + ".";
+        for (auto it = optimizer.begin(); it != optimizer.end();) {
+          if (it->first.rfind(prefix, 0) != 0) {
+            ++it;
+            continue;
+          }
+          rows["optimizer/" + it->first] = it->second.front();
+          it = optimizer.erase(it);
+        }
+      }
+      s.extra_files = write_table_shards(comm(), device(), shard_directory(name), table_rows, rows);
+    }
+    if (rank() != 0) return s;
+    s.model = std::move(model);
+    s.optimizer = std::move(optimizer);
     s.task = task->state();
     s.sampler = {epoch, next_batch};
     s.epoch = epoch;
@@ -112,6 +147,13 @@ struct Run {
     return s;
   }
 };
+
+// Rank 0: writes `state` as checkpoint `name` (moving the table shards in), then removes the
+// emptied shard directory.
+void write_run_checkpoint(Run& run, const std::string& name, const CheckpointState& state) {
+  write_checkpoint(run.checkpoints, name, state);
+  if (!state.extra_files.empty()) fs::remove_all(run.shard_directory(name));
+}
 
 // --- Set-up -------------------------------------------------------------------------------------
 
@@ -160,7 +202,8 @@ void initialise_from(Run& run) {
   std::map<std::string, fs::path> loaded_from;
   for (const std::string& item : run.config.get_string_list("init_from")) {
     const fs::path source = checkpoint_of(item, "--init_from");
-    const std::map<std::string, at::Tensor> state = read_checkpoint_model(source).model;
+    const std::map<std::string, at::Tensor> state =
+        read_checkpoint_model(source, run.rank(), run.world()).model;
     const MatchingLoad load = load_matching_state(run.task->model(), state, source);
     for (const std::string& name : load.loaded) {
       const auto [it, fresh] = loaded_from.emplace(name, source);
@@ -207,11 +250,16 @@ std::vector<NamedParameter> trainable_parameters(torch::nn::Module& model) {
 }
 
 GradientTraining gradient_training(const Config& config, Task& task,
-                                   std::vector<NamedParameter> parameters, ddp::Communicator& comm,
-                                   int rank, int world) {
+                                   std::vector<NamedParameter> parameters,
+                                   const std::vector<std::string>& sharded,
+                                   ddp::Communicator& comm, int rank, int world) {
   GradientTraining g;
   g.parameters = std::move(parameters);
-  for (const auto& p : g.parameters) g.tensors.push_back(p.tensor);
+  for (const auto& p : g.parameters) {
+    g.tensors.push_back(p.tensor);
+    const bool is_sharded = std::ranges::find(sharded, p.name) != sharded.end();
+    (is_sharded ? g.sharded : g.replicated).push_back(p.tensor);
+  }
   ddp::ReducerOptions reducer_options;
   reducer_options.bucket_cap_bytes =
       static_cast<std::size_t>(config.get_float("bucket_cap_mb") * 1e6);
@@ -220,7 +268,10 @@ GradientTraining gradient_training(const Config& config, Task& task,
   reducer_options.find_unused_parameters = !task.uses_every_parameter();
   // One rank averages over itself: no reducer (its bucket copies cost a quarter of a small
   // model's step).
-  if (world > 1) g.reducer = std::make_unique<ddp::Reducer>(g.tensors, comm, reducer_options);
+  // Sharded tables never go through it (Note [Sharded gradients are world means]).
+  if (world > 1 && !g.replicated.empty()) {
+    g.reducer = std::make_unique<ddp::Reducer>(g.replicated, comm, reducer_options);
+  }
   const double lr = config.get_float("lr"), weight_decay = config.get_float("weight_decay");
   if (config.get_string("optimizer") == "sgd") {
     g.optimizer = std::make_unique<torch::optim::SGD>(
@@ -254,7 +305,7 @@ void resume_from_checkpoint(Run& run, const std::optional<fs::path>& path) {
                        run.checkpoints.string());
     return;
   }
-  const CheckpointState state = read_checkpoint(*path);
+  const CheckpointState state = read_checkpoint(*path, run.rank(), run.world());
   load_model_state(run.task->model(), state.model, *path);
   if (run.gradient && run.gradient->adam) {
     restore_adam_state(*run.gradient->adam, run.gradient->parameters, state.optimizer);
@@ -297,6 +348,24 @@ std::optional<fs::path> resume_choice(Run& run) {
   return chosen;
 }
 
+// The logical rows of the task's sharded tables: every rank's rows added (one all-reduce); 0
+// without any.
+std::int64_t logical_table_rows(Run& run, ddp::Communicator& comm) {
+  if (run.sharded.empty()) return 0;
+  const std::map<std::string, at::Tensor> state = model_state(run.task->model());
+  std::vector<double> rows;
+  for (const std::string& name : run.sharded) {
+    const auto it = state.find(name);
+    RSDIST_CHECK(it != state.end(), "sharded parameter '{}' is not in the model", name);
+    rows.push_back(static_cast<double>(it->second.size(0)));
+  }
+  const std::vector<double> all = ddp::all_reduce_sum(comm, rows, run.device());
+  for (double r : all) {
+    RSDIST_CHECK(r == all.front(), "the sharded tables of a model must have as many rows");
+  }
+  return static_cast<std::int64_t>(all.front());
+}
+
 Run set_up(const Config& config, ddp::Runtime& runtime, const Loggers& base_log) {
   const int rank = runtime.rank(), world = runtime.world_size();
   Run run(config, runtime, open_run_directory(config, base_log, rank, world));
@@ -310,7 +379,17 @@ Run set_up(const Config& config, ddp::Runtime& runtime, const Loggers& base_log)
     at::set_num_threads(static_cast<int>(threads));
   }
 
-  run.task = make_task(TaskContext{config, runtime.device(), rank, world});
+  run.task = make_task(TaskContext{config, runtime.device(), rank, world, &runtime.comm()});
+  // Again after building the model: what its construction drew from the default generator (a
+  // LibTorch module's own initialisation, sized by this rank's share of a sharded table) must not
+  // shift the dropout stream, so that sharded and replicated runs drop the same units.
+  at::manual_seed(seed * 1000003u + static_cast<std::uint64_t>(rank));
+  run.sharded = run.task->sharded_parameters();
+  RSDIST_CHECK(!config.get_bool("shard_items") || !run.sharded.empty(),
+               "--shard_items: model {} has no item table to shard (gcl4sr, s3rec, sasrec "
+               "and multvae have)",
+               config.get_string("model"));
+  run.table_rows = logical_table_rows(run, runtime.comm());
   run.criterion = run_criterion(config);
   run.early_stopping =
       EarlyStopping(config.get_int("early_stopping_patience"), run.criterion.direction);
@@ -319,13 +398,16 @@ Run set_up(const Config& config, ddp::Runtime& runtime, const Loggers& base_log)
   if (!resume_path && !config.get_string("init_from").empty()) initialise_from(run);
   std::vector<NamedParameter> parameters = trainable_parameters(run.task->model());
   {
+    // A sharded table's rows differ per rank by design: not synchronised.
     std::vector<ddp::NamedTensor> named;
-    for (const auto& p : parameters) named.push_back({p.name, p.tensor});
+    for (const auto& p : parameters) {
+      if (!run.is_sharded(p.name)) named.push_back({p.name, p.tensor});
+    }
     ddp::synchronize_replicas(runtime.comm(), named, ddp::fnv1a64(config.to_ini(false)));
   }
   if (!run.task->closed_form()) {
-    run.gradient =
-        gradient_training(config, *run.task, std::move(parameters), runtime.comm(), rank, world);
+    run.gradient = gradient_training(config, *run.task, std::move(parameters), run.sharded,
+                                     runtime.comm(), rank, world);
   }
   run.epochs = run.task->closed_form() ? 1 : config.get_int("epochs");
   if (config.get_bool("resume")) resume_from_checkpoint(run, resume_path);
@@ -335,13 +417,41 @@ Run set_up(const Config& config, ddp::Runtime& runtime, const Loggers& base_log)
 
 // --- One epoch ----------------------------------------------------------------------------------
 
+// Clips the gradient to `clip` in global norm, as torch.nn.utils.clip_grad_norm_ on the whole
+// model; a sharded table's squared norm is summed over its ranks (one all-reduce), so every rank
+// scales by the same factor the replicated model would.
+void clip_gradient_norm(Run& run, double clip) {
+  GradientTraining& g = *run.gradient;
+  if (g.sharded.empty()) {
+    torch::nn::utils::clip_grad_norm_(g.tensors, clip);
+    return;
+  }
+  const at::NoGradGuard no_grad;
+  const auto squares = [](const std::vector<at::Tensor>& tensors) {
+    at::Tensor sum = at::zeros({1}, at::TensorOptions().dtype(at::kDouble));
+    for (const at::Tensor& t : tensors) {
+      if (t.grad().defined()) sum = sum + t.grad().to(at::kDouble).pow(2).sum().cpu();
+    }
+    return sum;
+  };
+  at::Tensor sharded = squares(g.sharded).to(run.device());
+  run.comm().all_reduce(sharded, ddp::ReduceOp::kSum);
+  const double norm =
+      std::sqrt(squares(g.replicated).item<double>() + sharded.cpu().item<double>());
+  const double factor = clip / (norm + 1e-6);
+  if (factor >= 1.0) return;
+  for (const at::Tensor& t : g.tensors) {
+    if (t.grad().defined()) t.grad().mul_(factor);
+  }
+}
+
 // Backward with the overlapped all-reduce, clipping of the averaged gradient, the optimizer step.
 void gradient_step(Run& run, StepLoss& step, double clip) {
   GradientTraining& g = *run.gradient;
   if (g.reducer) g.reducer->prepare_for_backward();
   step.loss.backward();
   if (g.reducer) g.reducer->finalize_backward();
-  if (clip > 0) torch::nn::utils::clip_grad_norm_(g.tensors, clip);
+  if (clip > 0) clip_gradient_norm(run, clip);
   g.optimizer->step();
   at::NoGradGuard no_grad;
   for (auto& t : g.tensors) {
@@ -363,11 +473,10 @@ std::optional<StepLoss> next_loss(Task& task, bool mixed) {
 // A stop signal on any rank: every rank's generators and loss sums, rank 0 writes step-NNN.
 void write_step_checkpoint(Run& run, std::int64_t epoch, std::int64_t next_batch,
                            const EpochLossSums& sums) {
-  CheckpointState state = run.snapshot(epoch, next_batch);
+  const std::string name = step_checkpoint_name(run.global_step);
+  CheckpointState state = run.snapshot(name, epoch, next_batch);
   save_epoch_loss_sums(run.comm(), sums, state);
-  if (run.rank() == 0) {
-    write_checkpoint(run.checkpoints, step_checkpoint_name(run.global_step), state);
-  }
+  if (run.rank() == 0) write_run_checkpoint(run, name, state);
 }
 
 EpochTotals train_epoch(Run& run, std::int64_t epoch, Progress& progress,
@@ -491,12 +600,12 @@ ddp::EpochDecision validate(Run& run, std::int64_t epoch, const EpochTotals& tot
 // checkpoint: a resumed run never finds a line for an epoch it redoes). Every rank calls it.
 void checkpoint_epoch(Run& run, std::int64_t epoch, const ddp::EpochDecision& decision,
                       const Json& record) {
-  CheckpointState state = run.snapshot(epoch + 1, 0);
+  const std::string name = checkpoint_name(epoch + 1);
+  CheckpointState state = run.snapshot(name, epoch + 1, 0);
   if (run.rank() != 0) return;
   state.int_metadata["best_epoch"] = decision.best_epoch;
   state.string_metadata["best_metric"] = fmt::format("{:a}", decision.best_metric);
-  const std::string name = checkpoint_name(epoch + 1);
-  write_checkpoint(run.checkpoints, name, state);
+  write_run_checkpoint(run, name, state);
   if (decision.improved) promote_best(run.checkpoints, name);
   prune_checkpoints(run.checkpoints, run.config.get_int("keep_checkpoints"),
                     run.config.get_int("keep_every_epochs"));
@@ -531,7 +640,8 @@ void finish(Run& run) {
   const auto best = resolve_best(run.checkpoints);
   if (best) results["best_checkpoint"] = best->string();
   if (best && run.task->has_split(Split::kTest) && run.task->split_labeled(Split::kTest)) {
-    load_model_state(run.task->model(), read_checkpoint_model(*best).model, *best);
+    load_model_state(run.task->model(),
+                     read_checkpoint_model(*best, run.rank(), run.world()).model, *best);
     const Metrics test =
         run.task->evaluate(Split::kTest, run.comm(), {run.rank(), run.world(), std::nullopt});
     run.log.root->info("test metrics of {}: {}", best->filename().string(),

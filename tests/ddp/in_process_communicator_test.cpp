@@ -4,6 +4,7 @@
 #include <ATen/ops/arange.h>
 #include <ATen/ops/full.h>
 #include <ATen/ops/ones.h>
+#include <ATen/ops/zeros.h>
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
@@ -51,6 +52,21 @@ TEST(InProcessCommunicator, BroadcastAllGatherBarrier) {
     ASSERT_EQ(gathered.sizes(), (std::vector<int64_t>{3, 2}));
     EXPECT_EQ(gathered[2][1].item<int64_t>(), 21);
     comm.barrier();
+  });
+}
+
+TEST(InProcessCommunicator, AllToAllSendsBlockSToRankS) {
+  run_ranks(3, [](int rank, Communicator& comm) {
+    // Rank r sends block s = [100 r + 10 s, 100 r + 10 s + 1] to rank s.
+    const auto blocks = (at::arange(6, at::kLong).reshape({3, 2}) % 2) +
+                        at::arange(3, at::kLong).unsqueeze(1) * 10 + rank * 100;
+    const auto received = comm.all_to_all(blocks);
+    ASSERT_EQ(received.sizes(), (std::vector<int64_t>{3, 2}));
+    for (int s = 0; s < 3; ++s) {
+      EXPECT_EQ(received[s][0].item<int64_t>(), 100 * s + 10 * rank);
+      EXPECT_EQ(received[s][1].item<int64_t>(), 100 * s + 10 * rank + 1);
+    }
+    EXPECT_THROW(comm.all_to_all(at::zeros({2, 2}, at::kLong)), Error);
   });
 }
 

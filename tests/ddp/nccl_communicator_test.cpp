@@ -41,6 +41,8 @@ TEST_F(NcclCommunicatorTest, CollectivesOnOneRank) {
   EXPECT_FLOAT_EQ(b[9].item<float>(), 9.0f);
   const auto g = comm_->all_gather(at::arange(4, cuda()));
   EXPECT_EQ(g.sizes(), (std::vector<int64_t>{1, 4}));
+  const auto a = comm_->all_to_all(at::arange(6, cuda()).reshape({1, 6}));
+  EXPECT_FLOAT_EQ(a[0][5].item<float>(), 5.0f);
   comm_->barrier();
 }
 

@@ -14,6 +14,7 @@
 #include "families/ratings_fixture.hpp"
 #include "support/mpi_job.hpp"
 #include "support/mpirun_resume.hpp"
+#include "support/sharded_runs.hpp"
 #include "support/run_records.hpp"
 #include "support/temp_dir.hpp"
 #include "train/checkpoint.hpp"
@@ -251,6 +252,34 @@ TEST_F(S3Rec, ResumeOnTwoRanksIsBitIdenticalInBothStages) {
   };
   m.stop_step = 2;
   rsdist::testing::expect_mpirun_resume_is_exact(m, tmp / "sasrec", "SASRec");
+}
+// --shard_items: S3-Rec's item table (the mask id its last row) and its Adam state row-sharded;
+// pretraining on 2 ranks, fine-tuning from it on 3 (the shards of 2 ranks read by 3) and SASRec on
+// 2 train as the replicated model does, judged the same by the sampled protocol and full ranking.
+TEST_F(S3Rec, ShardedItemTableTrainsAsTheReplicatedTable) {
+  TempDir tmp;
+  const auto job = [&](int np, const std::vector<std::string>& a, const std::string& tag) {
+    ASSERT_EQ(rsdist::testing::run_mpi_job(RSDIST_MPIEXEC, np, RSDIST_BINARY_PATH, a,
+                                           tmp / (tag + ".log")),
+              0)
+        << read_file(tmp / (tag + ".log"));
+  };
+  for (const std::string mode : {"false", "true"}) {
+    const std::vector<std::string> shard = {"--shard_items", mode, "--max_steps_per_epoch", "4",
+                                            "--tensorboard", "false"};
+    job(2, args("s3rec", tmp / ("pre-" + mode), 1, with({"--stage", "pretrain", "--batch_size", "32"}, shard)),
+        "pre-" + mode);
+    job(3, args("s3rec", tmp / ("fine-" + mode), 1,
+                with({"--stage", "finetune", "--batch_size", "16", "--init_from",
+                      (tmp / ("pre-" + mode)).string()}, shard)),
+        "fine-" + mode);
+    job(2, args("sasrec", tmp / ("sasrec-" + mode), 1, with({"--batch_size", "16"}, shard)),
+        "sasrec-" + mode);
+  }
+  rsdist::testing::expect_same_training(tmp / "pre-false", tmp / "pre-true", "pretraining", 1);
+  rsdist::testing::expect_same_training(tmp / "fine-false", tmp / "fine-true", "fine-tuning", 1);
+  rsdist::testing::expect_same_training(tmp / "sasrec-false", tmp / "sasrec-true", "SASRec", 1);
+  EXPECT_TRUE(epoch_records(tmp / "fine-true").front()["dev"].contains("sampled_mrr"));
 }
 #endif
 

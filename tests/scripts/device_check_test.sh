@@ -24,7 +24,7 @@ r = json.load(open(sys.argv[1]))
 stages = {s["stage"]: s for s in r["stages"]}
 must_pass = ["environment", "data", "train_naml_fp32", "train_gcl4sr_fp32", "train_multvae_fp32",
              "train_neumf_fp32", "ease_fit", "mpi_two_ranks", "resume_exact", "bench_reducer", "bench_allreduce",
-             "bench_gcl4sr", "bench_multvae", "bench_neumf", "bench_naml"]
+             "bench_gcl4sr", "bench_multvae", "bench_neumf", "bench_naml", "bench_item_sharding"]
 problems = [f"{n}: {stages.get(n, {}).get('status', 'missing')}" for n in must_pass
             if stages.get(n, {}).get("status") != "ok"]
 problems += [f"{s['stage']} skipped without a reason" for s in r["stages"]

@@ -136,6 +136,48 @@ TEST(Checkpoint, ACheckpointWithoutTaskStateReadsAsEmptyTaskState) {
   EXPECT_EQ(read_checkpoint(dir).model.size(), in.model.size());
 }
 
+// Note [Sharded tables in a checkpoint]: a table of 10 rows saved by 3 ranks reads back on 2
+// ranks (and whole on 1) as the cyclic rows of the logical table, scalars once; a damaged shard is
+// refused naming its file.
+TEST(Checkpoint, TableShardsOfThreeRanksReadOnTwoAndOnOne) {
+  TempDir tmp;
+  const at::Tensor table = at::arange(30, at::kFloat).reshape({10, 3});
+  const at::Tensor moment = table * 2;
+  CheckpointState state = sample_state();
+  for (int r = 0; r < 3; ++r) {
+    state.extra_files.push_back(write_table_shard(
+        tmp / "shards", r, 3, 10,
+        {{"model/items.weight", table.slice(0, r, 10, 3)},
+         {"optimizer/state.items.weight.exp_avg", moment.slice(0, r, 10, 3)},
+         {"optimizer/state.items.weight.step", at::scalar_tensor(7.0, at::kDouble)}}));
+  }
+  const fs::path dir = write_checkpoint(tmp / "checkpoints", "epoch-0001", state);
+  EXPECT_FALSE(fs::exists(tmp / "shards" / table_shard_name(0, 3)));  // moved in
+  verify_checkpoint(dir);
+  for (int r = 0; r < 2; ++r) {
+    const CheckpointState two = read_checkpoint(dir, r, 2);
+    EXPECT_TRUE(two.model.at("items.weight").equal(table.slice(0, r, 10, 2))) << r;
+    EXPECT_TRUE(two.optimizer.at("state.items.weight.exp_avg").front().equal(
+        moment.slice(0, r, 10, 2)));
+    EXPECT_EQ(two.optimizer.at("state.items.weight.step").front().item<double>(), 7.0);
+
+  }
+  EXPECT_TRUE(read_checkpoint_model(dir).model.at("items.weight").equal(table));
+  EXPECT_TRUE(read_checkpoint_model(dir).optimizer.empty());
+
+  {  // a flipped byte in the last shard
+    std::fstream f(dir / table_shard_name(2, 3), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x7f');
+  }
+  try {
+    read_checkpoint_model(dir, 0, 2);
+    FAIL() << "a damaged shard was read";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(table_shard_name(2, 3)), std::string::npos) << e.what();
+  }
+}
+
 TEST(Checkpoint, NameIsZeroPadded) {
   EXPECT_EQ(checkpoint_name(3), "epoch-0003");
   EXPECT_EQ(checkpoint_name(12345), "epoch-12345");

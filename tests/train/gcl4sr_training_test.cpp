@@ -169,5 +169,28 @@ TEST_F(Gcl4srTraining, RejectsADirectoryThatIsNoCorpus) {
   EXPECT_NE(r.err.find("no manifest.json"), std::string::npos) << r.err;
 }
 
+// --shard_items on one process trains exactly as the replicated table (the sharded path with one
+// shard) and is refused, naming the option, by a model without an item table.
+TEST_F(Gcl4srTraining, ShardItemsOnOneRankTrainsAsReplicatedAndIsRefusedWithoutATable) {
+  const fs::path replicated = *tmp_ / "one-rank-replicated", sharded = *tmp_ / "one-rank-sharded";
+  ASSERT_EQ(run_rsdist(with(gcl4sr_train_args(corpus_, replicated, 1),
+                            {"--backend", "local", "--max_steps_per_epoch", "3"})).code, 0);
+  const auto r = run_rsdist(with(gcl4sr_train_args(corpus_, sharded, 1),
+                                 {"--backend", "local", "--max_steps_per_epoch", "3",
+                                  "--shard_items", "true"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto a = read_jsonl(replicated / "metrics.jsonl").front();
+  const auto b = read_jsonl(sharded / "metrics.jsonl").front();
+  EXPECT_NEAR(a["train_loss"].get<double>(), b["train_loss"].get<double>(), 1e-5);
+  EXPECT_NEAR(a["dev"]["ndcg20"].get<double>(), b["dev"]["ndcg20"].get<double>(), 1e-9);
+  EXPECT_TRUE(fs::exists(sharded / "checkpoints" / "epoch-0001" / "table-shard-0000-of-0001.pt"));
+
+  const auto refused = run_rsdist({"train", "--model", "pop", "--corpus", corpus_.string(), "--out",
+                                   (*tmp_ / "pop-sharded").string(), "--shard_items", "true"});
+  EXPECT_NE(refused.code, 0);
+  EXPECT_NE(refused.err.find("--shard_items: model pop has no item table"), std::string::npos)
+      << refused.err;
+}
+
 }  // namespace
 }  // namespace rsdist::train

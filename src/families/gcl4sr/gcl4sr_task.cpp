@@ -14,6 +14,7 @@
 #include "loader/seq/seq_eval_split.hpp"
 #include "models/gcl4sr_model.hpp"
 #include "train/ranking_evaluation.hpp"
+#include "train/sharded_item_table.hpp"
 #include "train/sequence_options.hpp"
 
 namespace rsdist::train {
@@ -42,6 +43,8 @@ class Gcl4srTask final : public Task {
     o.num_heads = sequence.num_heads;
     o.dropout = sequence.hidden_dropout;
     o.init_seed = static_cast<std::uint64_t>(c.config.get_int("seed"));
+    o.item_table = item_table_of(c.config, c.comm, o.num_items);
+    if (o.item_table->sharded()) sharding_ = ddp::item_sharding(*c.comm, o.num_items);
     model_ = models::Gcl4srModel(o);
     model_->to(device_);
     weights_.lambda_gcl = c.config.get_float("lambda_gcl");
@@ -53,6 +56,10 @@ class Gcl4srTask final : public Task {
   }
 
   torch::nn::Module& model() override { return *model_; }
+  std::vector<std::string> sharded_parameters() const override {
+    if (!sharding_) return {};
+    return {"item_embeddings.weight"};
+  }
   std::vector<std::int64_t> shard_sizes() const override {
     return {static_cast<std::int64_t>(corpus_.splits.train.size())};
   }
@@ -125,12 +132,19 @@ class Gcl4srTask final : public Task {
   // come from the stream (seed, split, c), the same on any rank.
   RankingSource ranking_source(Split split, const loader::SeqEvalSplit& eval_split) {
     RankingSource source = sequence_ranking_source(eval_split);
-    source.full_scores = [this, split, &eval_split](const RankingChunk& chunk) {
+    auto scores = [this, split, &eval_split](const RankingChunk& chunk) {
       const at::NoGradGuard no_grad;
       return at::matmul(
           user_representation(eval_split.examples(), chunk.users, eval_stream(split, chunk.index)),
           model_->item_embedding().t());
     };
+    // With a sharded table, the item rows of this rank (Note [Cyclic item sharding]).
+    if (sharding_) {
+      source.shard_scores = scores;
+      source.sharding = sharding_;
+    } else {
+      source.full_scores = scores;
+    }
     return source;
   }
 
@@ -158,6 +172,7 @@ class Gcl4srTask final : public Task {
   RankingSettings ranking_;
   int rank_ = 0;
   seq::SeqCorpus corpus_;
+  std::optional<ddp::ItemSharding> sharding_;  // --shard_items
   models::Gcl4srModel model_{nullptr};
   models::Gcl4srLossWeights weights_;
   loader::SeqBatchOptions batch_options_;

@@ -14,6 +14,7 @@
 #include "loader/ratings/user_row_batcher.hpp"
 #include "models/multvae_model.hpp"
 #include "train/ranking_evaluation.hpp"
+#include "train/sharded_item_table.hpp"
 
 namespace rsdist::train {
 namespace {
@@ -45,12 +46,19 @@ class MultVaeTask final : public Task {
     o.dropout = c.config.get_float("input_dropout");
     o.order = models::input_order(c.config.get_string("input_order"));
     o.init_seed = seed_;
+    o.item_table = item_table_of(c.config, c.comm, o.num_items);
+    if (o.item_table->sharded()) {
+      sharding_ = ddp::item_sharding(*c.comm, o.num_items);
+      const std::string last = "decoder." + std::to_string(o.dims.size() - 1);
+      sharded_ = {"encoder.0.item_weight", last + ".weight", last + ".bias"};
+    }
     model_ = models::MultVaeModel(o);
     model_->to(device_);
     noise_ = at::globalContext().defaultGenerator(device_).clone();
   }
 
   torch::nn::Module& model() override { return *model_; }
+  std::vector<std::string> sharded_parameters() const override { return sharded_; }
 
   std::vector<std::int64_t> shard_sizes() const override {
     return {static_cast<std::int64_t>(train_users_.size())};
@@ -83,7 +91,7 @@ class MultVaeTask final : public Task {
     const double beta = models::kl_weight(step_, kl_cap_, kl_anneal_steps_);
     ++step_;
     const models::MultVaeLoss loss =
-        models::multvae_loss(model_->forward(*rows, model_->draw_noise(*rows, noise_)), *rows, beta);
+        model_->loss(model_->forward(*rows, model_->draw_noise(*rows, noise_)), *rows, beta);
     const at::Tensor weight =
         at::scalar_tensor(beta, at::TensorOptions().dtype(at::kFloat).device(device_));
     return StepLoss{loss.loss,
@@ -108,8 +116,8 @@ class MultVaeTask final : public Task {
   Metrics evaluate(Split split, ddp::Communicator& comm, const EvaluateOptions& options) override {
     const loader::RatingsEvalSplit eval_split(corpus_, split == Split::kTest);
     model_->eval();
-    const Metrics metrics = evaluate_ranking(ranking_source(eval_split), ranking_, comm, options,
-                                             device_);
+    const Metrics metrics = evaluate_ranking(ranking_source(eval_split, &comm), ranking_, comm,
+                                             options, device_);
     model_->train();
     return metrics;
   }
@@ -118,19 +126,28 @@ class MultVaeTask final : public Task {
                                         std::int64_t k, std::int64_t max_users) override {
     const loader::RatingsEvalSplit eval_split(corpus_, split == Split::kTest);
     model_->eval();
-    return recommend_ratings(ranking_source(eval_split), eval_split, users, k, max_users, ranking_,
-                             corpus_dir_.string());
+    return recommend_ratings(ranking_source(eval_split, nullptr), eval_split, users, k, max_users,
+                             ranking_, corpus_dir_.string());
   }
 
  private:
-  // The logits of a chunk's users from their known items (z = mu, no dropout).
-  RankingSource ranking_source(const loader::RatingsEvalSplit& split) {
+  // The logits of a chunk's users from their known items (z = mu, no dropout); with a sharded
+  // table, of this rank's items (`comm` carries the sampled protocol's candidates; null: one
+  // process).
+  RankingSource ranking_source(const loader::RatingsEvalSplit& split, ddp::Communicator* comm) {
     RankingSource source = ratings_ranking_source(split);
-    source.full_scores = [this, &split](const RankingChunk& chunk) {
+    auto scores = [this, &split](const RankingChunk& chunk) {
       const at::NoGradGuard no_grad;
       return model_->score(ratings_chunk_known_rows(split, chunk, device_));
     };
-    sample_from_full_scores(source, split, device_);
+    if (sharding_) {
+      source.sharding = sharding_;
+      source.shard_scores = scores;
+      if (comm) sample_from_full_scores(source, split, device_, comm);
+    } else {
+      source.full_scores = scores;
+      sample_from_full_scores(source, split, device_);
+    }
     return source;
   }
 
@@ -144,6 +161,8 @@ class MultVaeTask final : public Task {
   double kl_cap_ = 0.2;
   std::int64_t kl_anneal_steps_ = 0;
   std::vector<std::int64_t> train_users_;  // sample -> user
+  std::optional<ddp::ItemSharding> sharding_;  // --shard_items
+  std::vector<std::string> sharded_;
   models::MultVaeModel model_{nullptr};
   at::Generator noise_;
   std::unique_ptr<loader::UserRowBatcher> batcher_;

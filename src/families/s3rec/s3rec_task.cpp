@@ -3,12 +3,15 @@
 #include <ATen/core/grad_mode.h>
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "core/error.hpp"
 #include "data/seq/seq_corpus.hpp"
 #include "loader/seq/s3rec_batches.hpp"
 #include "loader/seq/seq_eval_split.hpp"
 #include "models/s3rec_model.hpp"
 #include "train/ranking_evaluation.hpp"
+#include "train/sharded_item_table.hpp"
 #include "train/sequence_options.hpp"
 
 namespace rsdist::train {
@@ -43,6 +46,9 @@ class S3RecTask final : public Task {
     o.attention_dropout = c.config.get_float("attention_probs_dropout_prob");
     o.initializer_range = c.config.get_float("initializer_range");
     o.init_seed = static_cast<std::uint64_t>(c.config.get_int("seed"));
+    // Rows 0..I + 1: the mask id is the table's last row.
+    o.item_table = item_table_of(c.config, c.comm, o.num_items + 2);
+    if (o.item_table->sharded()) sharding_ = ddp::item_sharding(*c.comm, o.num_items + 2);
     model_ = models::S3RecModel(o);
     model_->to(device_);
     if (o.pretraining) {
@@ -59,6 +65,10 @@ class S3RecTask final : public Task {
   }
 
   torch::nn::Module& model() override { return *model_; }
+  std::vector<std::string> sharded_parameters() const override {
+    if (!sharding_) return {};
+    return {"item_embeddings.weight"};
+  }
   std::vector<std::int64_t> shard_sizes() const override {
     return {static_cast<std::int64_t>(pretraining() ? pretrain_samples_.size()
                                                     : finetune_rows_.size())};
@@ -174,10 +184,24 @@ class S3RecTask final : public Task {
       }
       return cache->second;
     };
-    source.full_scores = [this, representation](const RankingChunk& chunk) {
-      const at::NoGradGuard no_grad;
-      return model_->score_items(representation(chunk));
-    };
+    if (sharding_) {
+      // This rank's items; the mask id, a row of the table but no item, never ranked.
+      source.sharding = sharding_;
+      source.shard_scores = [this, representation](const RankingChunk& chunk) {
+        const at::NoGradGuard no_grad;
+        at::Tensor scores = model_->score_items(representation(chunk));
+        const std::int64_t mask = model_->mask_id();
+        if (sharding_->owner(mask) == sharding_->rank) {
+          scores.select(1, sharding_->local_index(mask)).fill_(-INFINITY);
+        }
+        return scores;
+      };
+    } else {
+      source.full_scores = [this, representation](const RankingChunk& chunk) {
+        const at::NoGradGuard no_grad;
+        return model_->score_items(representation(chunk));
+      };
+    }
     if (eval_split.has_candidates()) {
       source.sampled_scores = [this, &eval_split, representation](const RankingChunk& chunk) {
         const at::NoGradGuard no_grad;
@@ -194,6 +218,7 @@ class S3RecTask final : public Task {
   S3RecStage stage_;
   RankingSettings ranking_;
   seq::SeqCorpus corpus_;
+  std::optional<ddp::ItemSharding> sharding_;  // --shard_items
   models::S3RecModel model_{nullptr};
   models::S3RecLossWeights weights_;
   std::vector<loader::S3RecPretrainSample> pretrain_samples_;

@@ -1,0 +1,58 @@
+#include "train/sharded_item_table.hpp"
+
+#include "core/error.hpp"
+#include "ddp/item_sharding.hpp"
+
+namespace rsdist::train {
+namespace {
+
+class ShardedItemTable final : public models::ItemTable {
+ public:
+  ShardedItemTable(ddp::Communicator& comm, std::int64_t num_items, std::int64_t chunk_rows)
+      : comm_(comm), sharding_(ddp::item_sharding(comm, num_items)), chunk_rows_(chunk_rows) {}
+
+  int rank() const override { return sharding_.rank; }
+  int world() const override { return sharding_.world; }
+
+  at::Tensor rows(const at::Tensor& weight, const at::Tensor& ids,
+                  std::int64_t padding_idx) override {
+    return ddp::sharded_rows(comm_, sharding_, weight, ids, padding_idx);
+  }
+  at::Tensor cross_entropy(const at::Tensor& hidden, const at::Tensor& weight,
+                           const at::Tensor& targets) override {
+    const std::int64_t chunk = chunk_rows_ > 0 ? chunk_rows_ : std::max<std::int64_t>(1, hidden.size(0));
+    return ddp::vocab_parallel_cross_entropy(comm_, sharding_, hidden, weight, targets, chunk);
+  }
+  at::Tensor multinomial_nll(const at::Tensor& hidden, const at::Tensor& weight,
+                             const at::Tensor& bias, const at::Tensor& target_rows,
+                             const at::Tensor& target_items) override {
+    const std::int64_t chunk = chunk_rows_ > 0 ? chunk_rows_ : std::max<std::int64_t>(1, hidden.size(0));
+    return ddp::vocab_parallel_multinomial_nll(comm_, sharding_, hidden, weight, bias, target_rows,
+                                               target_items, chunk);
+  }
+
+ protected:
+  bool is_sharded() const override { return true; }
+
+ private:
+  ddp::Communicator& comm_;
+  ddp::ItemSharding sharding_;
+  std::int64_t chunk_rows_;
+};
+
+}  // namespace
+
+std::shared_ptr<models::ItemTable> sharded_item_table(ddp::Communicator& comm,
+                                                      std::int64_t num_items,
+                                                      std::int64_t chunk_rows) {
+  return std::make_shared<ShardedItemTable>(comm, num_items, chunk_rows);
+}
+
+std::shared_ptr<models::ItemTable> item_table_of(const Config& config, ddp::Communicator* comm,
+                                                 std::int64_t num_items) {
+  if (!config.get_bool("shard_items")) return models::replicated_item_table();
+  RSDIST_CHECK(comm != nullptr, "--shard_items needs the run's communicator");
+  return sharded_item_table(*comm, num_items, config.get_int("shard_chunk_rows"));
+}
+
+}  // namespace rsdist::train
