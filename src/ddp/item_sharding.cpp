@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "ddp/collectives.hpp"
 
 namespace rsdist::ddp {
 namespace {
@@ -26,36 +27,12 @@ Communicator& communicator_at(const c10::IValue& value) {
 void check_ids(const ItemSharding& sharding, const at::Tensor& ids, const char* what) {
   RSDIST_CHECK(ids.scalar_type() == at::kLong, "{}: item ids must be int64", what);
   if (ids.numel() == 0) return;
-  const auto [low, high] = at::aminmax(ids);
-  RSDIST_CHECK(low.item<std::int64_t>() >= 0 && high.item<std::int64_t>() < sharding.num_items,
-               "{}: item ids must lie in [0, {}), got [{}, {}]", what, sharding.num_items,
-               low.item<std::int64_t>(), high.item<std::int64_t>());
-}
-
-// Every rank's count, on the host.
-std::vector<std::int64_t> gathered_counts(Communicator& comm, std::int64_t count,
-                                          at::Device device) {
-  const at::Tensor all =
-      comm.all_gather(at::full({1}, count, at::TensorOptions().dtype(at::kLong).device(device)))
-          .cpu()
-          .contiguous();
-  return {all.data_ptr<std::int64_t>(), all.data_ptr<std::int64_t>() + all.numel()};
-}
-
-// Every rank's rows of `local` [n_r, ...] concatenated in rank order; `counts` are the n_r.
-at::Tensor gather_rows(Communicator& comm, const at::Tensor& local,
-                       const std::vector<std::int64_t>& counts) {
-  const std::int64_t longest = std::max<std::int64_t>(1, *std::ranges::max_element(counts));
-  std::vector<std::int64_t> shape = local.sizes().vec();
-  shape[0] = longest;
-  at::Tensor padded = at::zeros(shape, local.options());
-  padded.narrow(0, 0, local.size(0)).copy_(local);
-  const at::Tensor all = comm.all_gather(padded);
-  std::vector<at::Tensor> parts;
-  for (std::size_t r = 0; r < counts.size(); ++r) {
-    parts.push_back(all[static_cast<std::int64_t>(r)].narrow(0, 0, counts[r]));
-  }
-  return at::cat(parts);
+  const auto [min, max] = at::aminmax(ids);
+  const at::Tensor range = at::stack({min, max}).cpu();  // one read from the device
+  const std::int64_t low = range[0].item<std::int64_t>(), high = range[1].item<std::int64_t>();
+  RSDIST_CHECK(low >= 0 && high < sharding.num_items,
+               "{}: item ids must lie in [0, {}), got [{}, {}]", what, sharding.num_items, low,
+               high);
 }
 
 // --- sharded_rows -------------------------------------------------------------------------------
@@ -143,16 +120,16 @@ struct VocabParallelNll : torch::autograd::Function<VocabParallelNll> {
                             std::int64_t chunk_rows) {
     Communicator& comm = communicator_at(comm_address);
     const std::int64_t world = comm.world_size(), rank = comm.rank();
-    const std::vector<std::int64_t> counts = gathered_counts(comm, hidden.size(0), hidden.device());
+    const std::vector<std::int64_t> counts = all_gather_counts(comm, hidden.size(0), hidden.device());
     std::int64_t offset = 0;
     for (std::int64_t r = 0; r < rank; ++r) offset += counts[static_cast<std::size_t>(r)];
-    const at::Tensor all_hidden = gather_rows(comm, hidden, counts);  // [sum B, D]
+    const at::Tensor all_hidden = all_gather_rows(comm, hidden, counts);  // [sum B, D]
     const std::int64_t total = all_hidden.size(0);
     // Every rank's targets, their rows numbered over all ranks' examples.
     const std::vector<std::int64_t> pair_counts =
-        gathered_counts(comm, target_rows.size(0), hidden.device());
-    const at::Tensor all_rows = gather_rows(comm, target_rows + offset, pair_counts);
-    const at::Tensor all_items = gather_rows(comm, target_items, pair_counts);
+        all_gather_counts(comm, target_rows.size(0), hidden.device());
+    const at::Tensor all_rows = all_gather_rows(comm, target_rows + offset, pair_counts);
+    const at::Tensor all_items = all_gather_rows(comm, target_items, pair_counts);
     const at::Tensor per_row =
         at::zeros({total}, hidden.options()).index_add_(0, all_rows, at::ones({all_rows.size(0)}, hidden.options()));
 

@@ -92,7 +92,6 @@ class Gcl4srModelImpl : public torch::nn::Module {
   // The item rows this rank holds: [num_items, D] (row i scores item i), or with a sharded table
   // its rows i = rank, rank + world, ... (Note [Cyclic item sharding]).
   const at::Tensor& item_embedding() const { return item_embeddings->weight; }
-  const ItemTable& item_table() const { return *table_; }
 
   const Gcl4srOptions& options() const { return options_; }
 

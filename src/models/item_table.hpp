@@ -12,6 +12,8 @@
 #include <functional>
 #include <memory>
 
+#include "ddp/item_sharding.hpp"
+
 namespace rsdist::models {
 
 class ItemTable {
@@ -22,9 +24,10 @@ class ItemTable {
   virtual int rank() const { return 0; }
   virtual int world() const { return 1; }
   std::int64_t local_rows(std::int64_t num_items) const {
-    return (num_items - rank() + world() - 1) / world();
+    return ddp::ItemSharding{num_items, rank(), world()}.local_rows();
   }
-  bool sharded() const { return world() > 1 || is_sharded(); }
+  // Whether the model's weights hold this rank's rows only (also on one rank, where they are all).
+  virtual bool sharded() const { return false; }
 
   // weight[ids] for the logical table whose local rows `weight` holds; item `padding_idx` (>= 0)
   // gets no gradient. [*ids.shape, D].
@@ -39,9 +42,6 @@ class ItemTable {
   virtual at::Tensor multinomial_nll(const at::Tensor& hidden, const at::Tensor& weight,
                                      const at::Tensor& bias, const at::Tensor& target_rows,
                                      const at::Tensor& target_items) = 0;
-
- protected:
-  virtual bool is_sharded() const { return false; }
 };
 
 // The whole table on every rank.

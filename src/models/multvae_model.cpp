@@ -14,11 +14,27 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "core/error.hpp"
 #include "models/seeded_init.hpp"
 
 namespace rsdist::models {
+
+namespace {
+
+// The loss from its negative log-likelihood: plus beta times the mean KL(q(z|x_u) || N(0, I)), in
+// float32.
+MultVaeLoss with_kl(at::Tensor neg_ll, const MultVaeOutput& out, double beta) {
+  const at::Tensor mu = out.mu.to(at::kFloat), logvar = out.logvar.to(at::kFloat);
+  MultVaeLoss loss;
+  loss.neg_ll = std::move(neg_ll);
+  loss.kl = (0.5 * (-logvar + at::exp(logvar) + mu * mu - 1.0)).sum(1).mean();
+  loss.loss = loss.neg_ll + beta * loss.kl;
+  return loss;
+}
+
+}  // namespace
 
 InputOrder input_order(const std::string& name) {
   if (name == "dropout_normalize") return InputOrder::kDropoutNormalize;
@@ -132,13 +148,9 @@ at::Tensor MultVaeModelImpl::score(const SparseRows& x) {
 MultVaeLoss MultVaeModelImpl::loss(const MultVaeOutput& out, const SparseRows& x, double beta) {
   if (!table_->sharded()) return multvae_loss(out, x, beta);
   const torch::nn::Linear& last = decoder_layers_.back();
-  const at::Tensor mu = out.mu.to(at::kFloat), logvar = out.logvar.to(at::kFloat);
-  MultVaeLoss loss;
-  loss.neg_ll = table_->multinomial_nll(out.decoded.to(at::kFloat), last->weight, last->bias,
-                                        x.rows, x.items);
-  loss.kl = (0.5 * (-logvar + at::exp(logvar) + mu * mu - 1.0)).sum(1).mean();
-  loss.loss = loss.neg_ll + beta * loss.kl;
-  return loss;
+  return with_kl(table_->multinomial_nll(out.decoded.to(at::kFloat), last->weight, last->bias,
+                                         x.rows, x.items),
+                 out, beta);
 }
 
 MultVaeNoise MultVaeModelImpl::draw_noise(const SparseRows& x, at::Generator& generator) const {
@@ -155,16 +167,11 @@ MultVaeLoss multvae_loss(const MultVaeOutput& out, const SparseRows& x, double b
   // sum_i x_ui log softmax_i = sum over u's entries of logits - n_u * logsumexp(logits_u); in
   // float32 whatever the forward's precision (bf16 autocast: a logsumexp over 20k items).
   const at::Tensor logits = out.logits.to(at::kFloat);
-  const at::Tensor mu = out.mu.to(at::kFloat), logvar = out.logvar.to(at::kFloat);
   const std::int64_t items = logits.size(1);
   const at::Tensor picked = logits.reshape({-1}).index_select(0, x.rows * items + x.items);
   const at::Tensor counts = sparse_row_sums(x, at::ones({x.nnz()}, logits.options()));
   const double users = static_cast<double>(std::max<std::int64_t>(1, x.num_rows));
-  MultVaeLoss loss;
-  loss.neg_ll = ((at::logsumexp(logits, 1) * counts).sum() - picked.sum()) / users;
-  loss.kl = (0.5 * (-logvar + at::exp(logvar) + mu * mu - 1.0)).sum(1).mean();
-  loss.loss = loss.neg_ll + beta * loss.kl;
-  return loss;
+  return with_kl(((at::logsumexp(logits, 1) * counts).sum() - picked.sum()) / users, out, beta);
 }
 
 double kl_weight(std::int64_t step, double cap, std::int64_t anneal_steps) {

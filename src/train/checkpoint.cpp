@@ -16,6 +16,7 @@
 #include "core/error.hpp"
 #include "core/fault_injection.hpp"
 #include "core/staging.hpp"
+#include "ddp/item_sharding.hpp"
 #include "train/checkpoint_manifest.hpp"
 #include "train/torch_pickle.hpp"
 
@@ -170,7 +171,6 @@ void load_state(const fs::path& checkpoint, const c10::IValue& value, Checkpoint
   }
 }
 
-// task.pt, written since tasks have state of their own; a checkpoint of an older build has none.
 constexpr std::string_view kShardPrefix = "table-shard-";
 constexpr const char* kModelKey = "model/";
 constexpr const char* kOptimizerKey = "optimizer/";
@@ -178,11 +178,63 @@ constexpr const char* kLogicalRowsKey = "logical_rows";
 
 bool is_table_shard(const std::string& name) { return name.rfind(kShardPrefix, 0) == 0; }
 
+// read_table_shards on a manifest already read.
+std::map<std::string, at::Tensor> table_shards_of(const fs::path& checkpoint_dir,
+                                                  const std::vector<ManifestEntry>& entries,
+                                                  int rank, int world) {
+  RSDIST_CHECK(world >= 1 && rank >= 0 && rank < world, "rank {} of {}", rank, world);
+  std::vector<const ManifestEntry*> shards;
+  for (const auto& e : entries) {
+    if (is_table_shard(e.name)) shards.push_back(&e);
+  }
+  std::map<std::string, at::Tensor> out;
+  if (shards.empty()) return out;
+  const auto saved_world = static_cast<int>(shards.size());
+  for (int s = 0; s < saved_world; ++s) {
+    const ManifestEntry& entry =
+        entry_for(checkpoint_dir, entries, table_shard_name(s, saved_world));
+    const std::map<std::string, at::Tensor> part = tensors_from(
+        checkpoint_dir, entry.name,
+        unpickle_file(checkpoint_dir, entry.name, read_verified(checkpoint_dir, entry)));
+    const auto rows = part.find(kLogicalRowsKey);
+    RSDIST_CHECK(rows != part.end(), "{}: {} lacks '{}'", checkpoint_where(checkpoint_dir),
+                 entry.name, kLogicalRowsKey);
+    const std::int64_t logical = rows->second.item<std::int64_t>();
+    const std::int64_t saved_rows = ddp::ItemSharding{logical, s, saved_world}.local_rows();
+    const std::int64_t local_rows = ddp::ItemSharding{logical, rank, world}.local_rows();
+    // Row j of shard s is logical row s + j * saved_world; this rank keeps those that are
+    // rank modulo world, at local row (logical row) / world.
+    const at::Tensor logical_ids =
+        at::arange(saved_rows, at::kLong).mul(saved_world).add(s);
+    const at::Tensor keep = logical_ids.remainder(world).eq(rank).nonzero().squeeze(1);
+    const at::Tensor local = logical_ids.index_select(0, keep).div(world, "floor");
+    for (const auto& [key, tensor] : part) {
+      if (key == kLogicalRowsKey) continue;
+      if (tensor.dim() == 0) {  // the same on every rank
+        if (s == 0) out[key] = tensor;
+        continue;
+      }
+      RSDIST_CHECK(tensor.size(0) == saved_rows,
+                   "{}: {} entry '{}' has {} rows; shard {} of {} of a {}-row table has {}",
+                   checkpoint_where(checkpoint_dir), entry.name, key, tensor.size(0), s,
+                   saved_world, logical, saved_rows);
+      auto [it, fresh] = out.try_emplace(key);
+      if (fresh) {
+        std::vector<std::int64_t> shape = tensor.sizes().vec();
+        shape[0] = local_rows;
+        it->second = at::zeros(shape, tensor.options());
+      }
+      it->second.index_copy_(0, local, tensor.index_select(0, keep));
+    }
+  }
+  return out;
+}
+
 // Merges this rank's rows of the checkpoint's sharded tables into `state` (Note [Sharded tables
 // in a checkpoint]).
-void add_table_shards(const fs::path& checkpoint_dir, int rank, int world, CheckpointState& state,
-                      bool optimizer) {
-  for (auto& [key, tensor] : read_table_shards(checkpoint_dir, rank, world)) {
+void add_table_shards(const fs::path& checkpoint_dir, const std::vector<ManifestEntry>& entries,
+                      int rank, int world, CheckpointState& state, bool optimizer) {
+  for (auto& [key, tensor] : table_shards_of(checkpoint_dir, entries, rank, world)) {
     if (key.rfind(kModelKey, 0) == 0) {
       state.model[key.substr(std::strlen(kModelKey))] = std::move(tensor);
     } else if (optimizer && key.rfind(kOptimizerKey, 0) == 0) {
@@ -191,6 +243,7 @@ void add_table_shards(const fs::path& checkpoint_dir, int rank, int world, Check
   }
 }
 
+// task.pt, written since tasks have state of their own; a checkpoint of an older build has none.
 std::map<std::string, at::Tensor> task_state(const fs::path& checkpoint,
                                              const std::vector<ManifestEntry>& entries) {
   const auto it = std::find_if(entries.begin(), entries.end(),
@@ -316,7 +369,7 @@ CheckpointState read_checkpoint(const fs::path& checkpoint_dir, int rank, int wo
     state.optimizer.emplace(key, std::move(tensors));
   }
   state.task = task_state(checkpoint_dir, entries);
-  add_table_shards(checkpoint_dir, rank, world, state, /*optimizer=*/true);
+  add_table_shards(checkpoint_dir, entries, rank, world, state, /*optimizer=*/true);
   return state;
 }
 
@@ -330,7 +383,7 @@ CheckpointState read_checkpoint_model(const fs::path& checkpoint_dir, int rank, 
   state.model = tensors_from(checkpoint_dir, kModelFile,
                              unpickle_file(checkpoint_dir, kModelFile, bytes_of(kModelFile)));
   state.task = task_state(checkpoint_dir, entries);
-  add_table_shards(checkpoint_dir, rank, world, state, /*optimizer=*/false);
+  add_table_shards(checkpoint_dir, entries, rank, world, state, /*optimizer=*/false);
   return state;
 }
 
@@ -422,7 +475,6 @@ std::map<std::string, at::Tensor> read_exported_weights(const fs::path& path) {
   }
 }
 
-
 std::string table_shard_name(int rank, int world) {
   return fmt::format("{}{:04d}-of-{:04d}.pt", kShardPrefix, rank, world);
 }
@@ -444,53 +496,7 @@ CheckpointFile write_table_shard(const fs::path& dir, int rank, int world,
 
 std::map<std::string, at::Tensor> read_table_shards(const fs::path& checkpoint_dir, int rank,
                                                     int world) {
-  RSDIST_CHECK(world >= 1 && rank >= 0 && rank < world, "rank {} of {}", rank, world);
-  const auto entries = read_manifest(checkpoint_dir);
-  std::vector<const ManifestEntry*> shards;
-  for (const auto& e : entries) {
-    if (is_table_shard(e.name)) shards.push_back(&e);
-  }
-  std::map<std::string, at::Tensor> out;
-  if (shards.empty()) return out;
-  const auto saved_world = static_cast<int>(shards.size());
-  for (int s = 0; s < saved_world; ++s) {
-    const ManifestEntry& entry =
-        entry_for(checkpoint_dir, entries, table_shard_name(s, saved_world));
-    const std::map<std::string, at::Tensor> part = tensors_from(
-        checkpoint_dir, entry.name,
-        unpickle_file(checkpoint_dir, entry.name, read_verified(checkpoint_dir, entry)));
-    const auto rows = part.find(kLogicalRowsKey);
-    RSDIST_CHECK(rows != part.end(), "{}: {} lacks '{}'", checkpoint_where(checkpoint_dir),
-                 entry.name, kLogicalRowsKey);
-    const std::int64_t logical = rows->second.item<std::int64_t>();
-    const std::int64_t saved_rows = (logical - s + saved_world - 1) / saved_world;
-    const std::int64_t local_rows = (logical - rank + world - 1) / world;
-    // Row j of shard s is logical row s + j * saved_world; this rank keeps those that are
-    // rank modulo world, at local row (logical row) / world.
-    const at::Tensor logical_ids =
-        at::arange(saved_rows, at::kLong).mul(saved_world).add(s);
-    const at::Tensor keep = logical_ids.remainder(world).eq(rank).nonzero().squeeze(1);
-    const at::Tensor local = logical_ids.index_select(0, keep).div(world, "floor");
-    for (const auto& [key, tensor] : part) {
-      if (key == kLogicalRowsKey) continue;
-      if (tensor.dim() == 0) {  // the same on every rank
-        if (s == 0) out[key] = tensor;
-        continue;
-      }
-      RSDIST_CHECK(tensor.size(0) == saved_rows,
-                   "{}: {} entry '{}' has {} rows; shard {} of {} of a {}-row table has {}",
-                   checkpoint_where(checkpoint_dir), entry.name, key, tensor.size(0), s,
-                   saved_world, logical, saved_rows);
-      auto [it, fresh] = out.try_emplace(key);
-      if (fresh) {
-        std::vector<std::int64_t> shape = tensor.sizes().vec();
-        shape[0] = local_rows;
-        it->second = at::zeros(shape, tensor.options());
-      }
-      it->second.index_copy_(0, local, tensor.index_select(0, keep));
-    }
-  }
-  return out;
+  return table_shards_of(checkpoint_dir, read_manifest(checkpoint_dir), rank, world);
 }
 
 }  // namespace rsdist::train

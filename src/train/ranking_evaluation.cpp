@@ -99,41 +99,41 @@ models::SparseRows ratings_chunk_known_rows(const loader::RatingsEvalSplit& spli
 void sample_from_full_scores(RankingSource& source, const loader::RatingsEvalSplit& split,
                              at::Device device, ddp::Communicator* comm) {
   if (!split.has_candidates()) return;
-  if (source.shard_scores) {
-    RSDIST_CHECK(comm != nullptr && source.sharding,
-                 "sampled scores of a sharded table need its communicator");
-    auto last = std::make_shared<std::pair<std::int64_t, at::Tensor>>(-1, at::Tensor());
-    const auto shard = source.shard_scores;
-    const ddp::ItemSharding sharding = *source.sharding;
-    source.shard_scores = [shard, last](const RankingChunk& chunk) {
-      *last = {chunk.index, shard(chunk)};
-      return last->second;
-    };
-    // Each candidate's score from its owner (zeros elsewhere, one all-reduce).
-    source.sampled_scores = [shard, last, &split, device, comm, sharding](const RankingChunk& chunk) {
-      const at::Tensor scores =
-          last->second.defined() && last->first == chunk.index ? last->second : shard(chunk);
-      last->second.reset();
-      const at::Tensor candidates = ratings_chunk_candidates(split, chunk, device);
-      const at::Tensor owned = candidates.remainder(sharding.world).eq(sharding.rank);
-      const at::Tensor local = at::where(owned, candidates.div(sharding.world, "floor"), 0);
-      at::Tensor values = scores.gather(1, local).masked_fill(owned.logical_not(), 0).contiguous();
-      comm->all_reduce(values, ddp::ReduceOp::kSum);
-      return values;
+  const bool sharded = static_cast<bool>(source.shard_scores);
+  RSDIST_CHECK(!sharded || (comm != nullptr && source.sharding),
+               "sampled scores of a sharded table need its communicator");
+  // The evaluator asks for a chunk's (full or shard) scores, then its sampled ones: the second
+  // reuses the first's.
+  std::function<at::Tensor(const RankingChunk&)>& scores_of =
+      sharded ? source.shard_scores : source.full_scores;
+  auto last = std::make_shared<std::pair<std::int64_t, at::Tensor>>(-1, at::Tensor());
+  const auto score = scores_of;
+  scores_of = [score, last](const RankingChunk& chunk) {
+    *last = {chunk.index, score(chunk)};
+    return last->second;
+  };
+  const auto chunk_scores = [score, last](const RankingChunk& chunk) {
+    const at::Tensor scores =
+        last->second.defined() && last->first == chunk.index ? last->second : score(chunk);
+    last->second.reset();
+    return scores;
+  };
+  if (!sharded) {
+    source.sampled_scores = [chunk_scores, &split, device](const RankingChunk& chunk) {
+      return chunk_scores(chunk).gather(1, ratings_chunk_candidates(split, chunk, device));
     };
     return;
   }
-  auto last = std::make_shared<std::pair<std::int64_t, at::Tensor>>(-1, at::Tensor());
-  const auto full = source.full_scores;
-  source.full_scores = [full, last](const RankingChunk& chunk) {
-    *last = {chunk.index, full(chunk)};
-    return last->second;
-  };
-  source.sampled_scores = [full, last, &split, device](const RankingChunk& chunk) {
-    const at::Tensor scores =
-        last->second.defined() && last->first == chunk.index ? last->second : full(chunk);
-    last->second.reset();
-    return scores.gather(1, ratings_chunk_candidates(split, chunk, device));
+  // Each candidate's score from its owner (zeros elsewhere, one all-reduce).
+  const ddp::ItemSharding sharding = *source.sharding;
+  source.sampled_scores = [chunk_scores, &split, device, comm, sharding](const RankingChunk& chunk) {
+    const at::Tensor candidates = ratings_chunk_candidates(split, chunk, device);
+    const at::Tensor owned = candidates.remainder(sharding.world).eq(sharding.rank);
+    const at::Tensor local = at::where(owned, candidates.div(sharding.world, "floor"), 0);
+    at::Tensor values =
+        chunk_scores(chunk).gather(1, local).masked_fill(owned.logical_not(), 0).contiguous();
+    comm->all_reduce(values, ddp::ReduceOp::kSum);
+    return values;
   };
 }
 
@@ -168,11 +168,16 @@ std::int64_t rank_full_sharded(const RankingSource& source, const RankingChunk& 
                "sharded ranking: scores must be [{} users, {} items of rank {}]", users,
                sharding.local_rows(), sharding.rank);
   RSDIST_CHECK(!scores.isnan().any().item<bool>(), "ranking: a model score is NaN");
+  // Each user's held-out items sorted, for the lookups of its known and listed items.
+  std::vector<std::int32_t> sorted_heldout = heldout.items;
+  for (std::int64_t u = 0; u < users; ++u) {
+    std::sort(sorted_heldout.begin() + heldout.offsets[u],
+              sorted_heldout.begin() + heldout.offsets[u + 1]);
+  }
   const auto is_heldout = [&](std::int64_t u, std::int64_t item) {
-    for (auto e = heldout.offsets[u]; e < heldout.offsets[u + 1]; ++e) {
-      if (heldout.items[static_cast<std::size_t>(e)] == item) return true;
-    }
-    return false;
+    return std::binary_search(sorted_heldout.begin() + heldout.offsets[u],
+                              sorted_heldout.begin() + heldout.offsets[u + 1],
+                              static_cast<std::int32_t>(item));
   };
   // This shard's masked positions (known items and padding, never a held-out item: Note
   // [Unmaskable target]); the held-out items' scores from their owners.

@@ -6,9 +6,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "core/config.hpp"
 #include "ddp/communicator.hpp"
+#include "ddp/item_sharding.hpp"
 #include "models/item_table.hpp"
 
 namespace rsdist::train {
@@ -18,6 +20,11 @@ namespace rsdist::train {
 std::shared_ptr<models::ItemTable> sharded_item_table(ddp::Communicator& comm,
                                                       std::int64_t num_items,
                                                       std::int64_t chunk_rows);
+
+// The rows `table` gives this rank of a logical table of `num_items` rows, for the sharded
+// evaluation (RankingSource::sharding); nullopt for a replicated table.
+std::optional<ddp::ItemSharding> sharding_of(const models::ItemTable& table,
+                                             std::int64_t num_items);
 
 // The table a task's configuration asks for: sharded over `comm` with --shard_items, else
 // replicated.

@@ -112,6 +112,7 @@ struct Run {
   CheckpointState snapshot(const std::string& name, std::int64_t epoch, std::int64_t next_batch) {
     CheckpointState s;
     s.rng_states = gather_rng_states(comm(), device());
+    if (rank() != 0 && sharded.empty()) return s;  // only rank 0 writes what is not sharded
     std::map<std::string, at::Tensor> model = model_state(task->model());
     std::map<std::string, std::vector<at::Tensor>> optimizer;
     if (gradient && gradient->adam)
@@ -427,17 +428,17 @@ void clip_gradient_norm(Run& run, double clip) {
     return;
   }
   const at::NoGradGuard no_grad;
-  const auto squares = [](const std::vector<at::Tensor>& tensors) {
-    at::Tensor sum = at::zeros({1}, at::TensorOptions().dtype(at::kDouble));
+  // On the device; the host reads the norm once.
+  const auto squares = [&](const std::vector<at::Tensor>& tensors) {
+    at::Tensor sum = at::zeros({1}, at::TensorOptions().dtype(at::kDouble).device(run.device()));
     for (const at::Tensor& t : tensors) {
-      if (t.grad().defined()) sum = sum + t.grad().to(at::kDouble).pow(2).sum().cpu();
+      if (t.grad().defined()) sum.add_(t.grad().to(at::kDouble).pow(2).sum());
     }
     return sum;
   };
-  at::Tensor sharded = squares(g.sharded).to(run.device());
+  at::Tensor sharded = squares(g.sharded);
   run.comm().all_reduce(sharded, ddp::ReduceOp::kSum);
-  const double norm =
-      std::sqrt(squares(g.replicated).item<double>() + sharded.cpu().item<double>());
+  const double norm = std::sqrt((squares(g.replicated) + sharded).item<double>());
   const double factor = clip / (norm + 1e-6);
   if (factor >= 1.0) return;
   for (const at::Tensor& t : g.tensors) {

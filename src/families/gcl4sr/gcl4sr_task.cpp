@@ -44,7 +44,7 @@ class Gcl4srTask final : public Task {
     o.dropout = sequence.hidden_dropout;
     o.init_seed = static_cast<std::uint64_t>(c.config.get_int("seed"));
     o.item_table = item_table_of(c.config, c.comm, o.num_items);
-    if (o.item_table->sharded()) sharding_ = ddp::item_sharding(*c.comm, o.num_items);
+    sharding_ = sharding_of(*o.item_table, o.num_items);
     model_ = models::Gcl4srModel(o);
     model_->to(device_);
     weights_.lambda_gcl = c.config.get_float("lambda_gcl");

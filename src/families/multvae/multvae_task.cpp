@@ -47,8 +47,8 @@ class MultVaeTask final : public Task {
     o.order = models::input_order(c.config.get_string("input_order"));
     o.init_seed = seed_;
     o.item_table = item_table_of(c.config, c.comm, o.num_items);
-    if (o.item_table->sharded()) {
-      sharding_ = ddp::item_sharding(*c.comm, o.num_items);
+    sharding_ = sharding_of(*o.item_table, o.num_items);
+    if (sharding_) {
       const std::string last = "decoder." + std::to_string(o.dims.size() - 1);
       sharded_ = {"encoder.0.item_weight", last + ".weight", last + ".bias"};
     }

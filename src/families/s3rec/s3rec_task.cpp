@@ -48,7 +48,7 @@ class S3RecTask final : public Task {
     o.init_seed = static_cast<std::uint64_t>(c.config.get_int("seed"));
     // Rows 0..I + 1: the mask id is the table's last row.
     o.item_table = item_table_of(c.config, c.comm, o.num_items + 2);
-    if (o.item_table->sharded()) sharding_ = ddp::item_sharding(*c.comm, o.num_items + 2);
+    sharding_ = sharding_of(*o.item_table, o.num_items + 2);
     model_ = models::S3RecModel(o);
     model_->to(device_);
     if (o.pretraining) {
